@@ -1,0 +1,149 @@
+//! The one error type of the HTTP layer. Client errors carry a stable
+//! `{"code": "...", "detail": "..."}`; internal errors are logged with their cause chain
+//! and answered with an opaque 500.
+
+use crate::domain::TransitionError;
+use crate::lifecycle::LifecycleError;
+use crate::store::StoreError;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A client error with its status, stable code and human-readable detail.
+    #[error("{code}: {detail}")]
+    Client {
+        status: StatusCode,
+        code: &'static str,
+        detail: String,
+    },
+    /// Anything else; the cause is logged, never sent.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn client(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Client {
+            status,
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::client(StatusCode::BAD_REQUEST, code, detail)
+    }
+
+    pub fn unprocessable(detail: impl Into<String>) -> Self {
+        Self::client(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            detail,
+        )
+    }
+
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::client(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::client(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::client(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::client(StatusCode::CONFLICT, code, detail)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Client {
+                status,
+                code,
+                detail,
+            } => (status, Json(json!({ "code": code, "detail": detail }))).into_response(),
+            ApiError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Json(json!({ "code": "internal_error", "detail": "something went wrong on our side; it has been logged" })),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => {
+                ApiError::conflict("conflict", "this conflicts with existing data")
+            }
+            other => ApiError::Internal(anyhow::Error::new(other).context("storage")),
+        }
+    }
+}
+
+impl From<LifecycleError> for ApiError {
+    fn from(e: LifecycleError) -> Self {
+        use LifecycleError as L;
+        let detail = e.to_string();
+        match e {
+            L::NotFound(what) => ApiError::not_found(what),
+            L::Forbidden(_) => ApiError::forbidden(detail),
+            L::Transition(TransitionError::NotAllowed { .. }) => {
+                ApiError::conflict("invalid_transition", detail)
+            }
+            L::Transition(TransitionError::AlreadyStarted) => ApiError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "appointment_started",
+                detail,
+            ),
+            L::Transition(TransitionError::PastPatientCutoff { .. }) => ApiError::client(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "cancellation_cutoff_passed",
+                detail,
+            ),
+            L::SlotTaken => ApiError::conflict("slot_taken", detail),
+            L::SlotOverlap => ApiError::conflict("slot_overlap", detail),
+            L::SlotInUse => ApiError::conflict("slot_in_use", detail),
+            L::Concurrent => ApiError::conflict("concurrent_modification", detail),
+            L::Invalid(_) => ApiError::unprocessable(detail),
+            L::Store(s) => s.into(),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        ApiError::bad_request("invalid_path", r.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        ApiError::bad_request("invalid_query", r.body_text())
+    }
+}
+
+impl From<crate::domain::ParseError> for ApiError {
+    fn from(e: crate::domain::ParseError) -> Self {
+        ApiError::unprocessable(e.0)
+    }
+}

@@ -1,0 +1,139 @@
+//! The HTTP surface: the canonical JSON API under `/api/v1`, the paths of the system
+//! carebell replaces, health and the OpenAPI document.
+
+mod admin;
+mod appointments;
+pub mod auth;
+mod error;
+mod extract;
+mod notifications;
+mod openapi;
+mod seed;
+mod slots;
+
+pub use error::{ApiError, ApiResult};
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::lifecycle::Lifecycle;
+use crate::store::Store;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde_json::json;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub lifecycle: Lifecycle,
+    pub clock: SharedClock,
+    pub settings: Arc<Settings>,
+}
+
+/// Every route of the service.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/auth/sign-in", post(auth::sign_in))
+        .route("/auth/sign-out", post(auth::sign_out))
+        .route("/auth/tokens", post(auth::create_token))
+        .route("/me", get(auth::me))
+        .route("/practitioners", get(slots::list_practitioners))
+        .route("/practitioners/{id}/slots", get(slots::list_free))
+        .route(
+            "/practitioners/{id}/follow",
+            put(slots::follow).delete(slots::unfollow),
+        )
+        .route("/follows", get(slots::list_follows))
+        .route("/slots", get(slots::list_own).post(slots::create))
+        .route("/slots/{id}", axum::routing::delete(slots::delete))
+        .route("/availability/notify", post(slots::notify_availability))
+        .route(
+            "/appointments",
+            get(appointments::list).post(appointments::book),
+        )
+        .route("/appointments/{id}", get(appointments::get_one))
+        .route("/appointments/{id}/accept", post(appointments::accept))
+        .route("/appointments/{id}/decline", post(appointments::decline))
+        .route("/appointments/{id}/cancel", post(appointments::cancel))
+        .route(
+            "/appointments/{id}/reschedule",
+            post(appointments::reschedule),
+        )
+        .route("/notifications", get(notifications::list))
+        .route(
+            "/notifications/unread-count",
+            get(notifications::unread_count),
+        )
+        .route(
+            "/notifications/read-all",
+            post(notifications::mark_all_read),
+        )
+        .route("/notifications/{id}/read", post(notifications::mark_read))
+        .route("/admin/users", post(admin::create_user))
+        .route("/admin/deliveries", get(admin::list_deliveries))
+        .route("/openapi.json", get(openapi::document));
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api)
+        .merge(seed::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "database": state.store.backend().name() })),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "database": state.store.backend().name() })),
+            )
+        }
+    }
+}
+
+async fn not_found() -> ApiError {
+    ApiError::client(StatusCode::NOT_FOUND, "not_found", "no such path")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::client(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not accept that method",
+    )
+}
+
+/// A panic is a bug; answer like any other internal error instead of dropping the
+/// connection.
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    tracing::error!("a request handler panicked");
+    ApiError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+}
+
+/// Paging limits shared by list endpoints.
+pub(crate) fn page_limit(limit: Option<i64>, default: i64, max: i64) -> ApiResult<i64> {
+    match limit {
+        None => Ok(default),
+        Some(l) if (1..=max).contains(&l) => Ok(l),
+        Some(_) => Err(ApiError::bad_request(
+            "invalid_query",
+            format!("limit must be between 1 and {max}"),
+        )),
+    }
+}

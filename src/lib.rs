@@ -1,0 +1,13 @@
+//! carebell: the appointment lifecycle of a clinic and every notification it causes,
+//! stored first and then delivered. See `README.md` and `docs/`.
+
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod http;
+pub mod lifecycle;
+pub mod notify;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

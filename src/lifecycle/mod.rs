@@ -1,0 +1,87 @@
+//! The appointment lifecycle. Each operation is one database transaction that writes the
+//! state change, the notifications it causes and their delivery jobs together, so either
+//! all of it happens or none of it does (transactional outbox).
+
+mod appointments;
+mod availability;
+
+pub use appointments::{BookingRequest, Reschedule};
+pub use availability::NewSlot;
+
+use crate::clock::SharedClock;
+use crate::config::LifecycleSettings;
+use crate::domain::TransitionError;
+use crate::notify::{self, Event};
+use crate::store::{self, Store, StoreError, Tx};
+
+/// Why a lifecycle operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LifecycleError {
+    /// The thing does not exist, or the actor may not know it exists.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The actor is party to it but their role may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error("this slot is already taken")]
+    SlotTaken,
+    #[error("the slot overlaps another slot of the same practitioner")]
+    SlotOverlap,
+    #[error("the slot is held by an appointment; cancel or move it first")]
+    SlotInUse,
+    #[error("the appointment was changed meanwhile; reload it and try again")]
+    Concurrent,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for LifecycleError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+pub type LifecycleResult<T> = Result<T, LifecycleError>;
+
+/// The lifecycle services, shared by the HTTP layer, the CLI and the demo loader.
+#[derive(Clone)]
+pub struct Lifecycle {
+    store: Store,
+    clock: SharedClock,
+    rules: LifecycleSettings,
+}
+
+impl Lifecycle {
+    pub fn new(store: Store, clock: SharedClock, rules: LifecycleSettings) -> Self {
+        Self {
+            store,
+            clock,
+            rules,
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+}
+
+/// Writes the notifications an event causes, inside the caller's transaction.
+async fn record(
+    tx: &mut Tx,
+    event: &Event<'_>,
+    now: crate::domain::Timestamp,
+) -> LifecycleResult<usize> {
+    let planned = notify::plan(event);
+    for n in &planned {
+        store::notifications::insert(tx.conn(), n, now).await?;
+    }
+    Ok(planned.len())
+}

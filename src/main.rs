@@ -1,0 +1,141 @@
+//! The `carebell` command line.
+
+use anyhow::Context;
+use carebell::clock::SystemClock;
+use carebell::config::Settings;
+use carebell::lifecycle::Lifecycle;
+use carebell::startup::{cancel_on_signal, open_store, Application};
+use carebell::{demo, telemetry};
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Appointment lifecycle and durable notifications for clinics.
+#[derive(Parser)]
+#[command(name = "carebell", version, about)]
+struct Cli {
+    /// Configuration file (default: ./carebell.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (migrations are applied first).
+    Serve {
+        /// Address to listen on (overrides server.listen).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Load the demo clinic before serving, and print how to sign in.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Load (or refresh) the demo clinic, print how to sign in, and exit.
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// Database URL, sqlite://… or postgres://… (overrides database.url).
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    let db_args = match &cli.command {
+        Command::Serve { db, .. } | Command::Migrate { db } | Command::Demo { db } => db,
+    };
+    if let Some(url) = &db_args.database_url {
+        settings.database.url = SecretString::from(url.clone());
+    }
+    if let Command::Serve {
+        listen: Some(addr), ..
+    } = &cli.command
+    {
+        settings.server.listen = *addr;
+    }
+    settings.validate()?;
+    telemetry::init(&settings.log);
+
+    match cli.command {
+        Command::Migrate { .. } => {
+            let mut s = settings.clone();
+            s.database.migrate_on_start = true;
+            let store = open_store(&s).await?;
+            store.close().await;
+            println!("migrations applied ({})", store.backend().name());
+        }
+        Command::Demo { .. } => {
+            let store = open_store(&settings).await?;
+            let lifecycle = Lifecycle::new(
+                store.clone(),
+                Arc::new(SystemClock),
+                settings.lifecycle.clone(),
+            );
+            print_demo(&demo::load(&lifecycle).await?, &settings.server.public_url);
+            store.close().await;
+        }
+        Command::Serve { demo, .. } => {
+            let app = Application::build(settings.clone()).await?;
+            if demo {
+                let report = demo::load(&app.state().lifecycle)
+                    .await
+                    .context("loading the demo clinic")?;
+                print_demo(&report, &format!("http://{}", app.addr()));
+            }
+            let shutdown = CancellationToken::new();
+            cancel_on_signal(shutdown.clone());
+            app.run_until_stopped(shutdown).await?;
+        }
+    }
+    Ok(())
+}
+
+fn print_demo(report: &demo::DemoReport, base: &str) {
+    println!("Demo clinic loaded ({} new slots).", report.slots_added);
+    println!("Every demo account has the password: {}", report.password);
+    for (role, name, email) in &report.accounts {
+        println!("  {:<13} {:<18} {}", role.as_str(), name, email);
+    }
+    println!("Sign in:  curl -c jar -X POST {base}/api/v1/auth/sign-in -H 'content-type: application/json' \\");
+    println!(
+        "            -d '{{\"email\":\"lucie.martin@patient.example\",\"password\":\"{}\"}}'",
+        report.password
+    );
+    println!("API token: POST {base}/api/v1/auth/tokens with the same body; API document: {base}/api/v1/openapi.json");
+}

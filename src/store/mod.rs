@@ -1,0 +1,230 @@
+//! Persistence. One module API over two engines: SQLite (embedded default) and PostgreSQL
+//! (several instances). Both speak the same SQL through sqlx's `Any` driver; the few places
+//! where the engines differ (taking the write lock, row locks) are methods of [`Backend`].
+//! Each engine has its own migrations under `migrations/`.
+
+pub mod appointments;
+pub mod deliveries;
+pub mod follows;
+pub mod notifications;
+pub mod sessions;
+pub mod slots;
+pub mod users;
+
+use crate::config::DatabaseSettings;
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use sqlx::AnyConnection as Conn;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn from_url(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            anyhow::bail!("database.url must start with sqlite: or postgres://")
+        }
+    }
+
+    /// A row lock for a `SELECT` inside a write transaction. SQLite needs none: its write
+    /// transactions start with `BEGIN IMMEDIATE` and so already run one at a time.
+    pub fn for_update(&self) -> &'static str {
+        match self {
+            Self::Sqlite => "",
+            Self::Postgres => " FOR UPDATE",
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Errors at the storage edge, classified so callers can map them to HTTP statuses.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; the caller knows which one it risked.
+    #[error("unique constraint violated")]
+    Conflict,
+    /// A foreign key refused the write (the referenced row vanished meanwhile).
+    #[error("referenced row does not exist")]
+    MissingReference,
+    /// A stored value could not be parsed back into its domain type.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            match db.kind() {
+                sqlx::error::ErrorKind::UniqueViolation => return Self::Conflict,
+                sqlx::error::ErrorKind::ForeignKeyViolation => return Self::MissingReference,
+                _ => {}
+            }
+        }
+        Self::Database(e)
+    }
+}
+
+impl From<crate::domain::ParseError> for StoreError {
+    fn from(e: crate::domain::ParseError) -> Self {
+        Self::Corrupt(e.0)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A write transaction and the engine it runs on.
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    backend: Backend,
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn commit(self) -> StoreResult<()> {
+        self.inner.commit().await.map_err(StoreError::from)
+    }
+}
+
+/// The connection pool and its engine.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects (creating the SQLite file if needed) without migrating.
+    pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let url = settings.database_url_for_sqlx();
+        let backend = Backend::from_url(&url)?;
+        let options = AnyConnectOptions::from_str(&url).context("parsing database.url")?;
+        let mut pool = AnyPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Sqlite {
+            pool = pool.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // busy_timeout lets a writer wait for the single write lock instead of
+                    // failing at once; foreign keys are off per connection by default.
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;")
+                        .await?;
+                    Ok(())
+                })
+            });
+        }
+        let pool = pool
+            .connect_with(options)
+            .await
+            .with_context(|| format!("connecting to the {} database", backend.name()))?;
+        if backend == Backend::Sqlite {
+            // WAL lets readers proceed while one writer commits; it is stored in the file.
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .context("enabling SQLite WAL mode")?;
+        }
+        Ok(Self { pool, backend })
+    }
+
+    /// Applies the engine's pending migrations.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        let migrator = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&self.pool)
+            .await
+            .context("applying database migrations")
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once, so a
+    /// transaction that reads before it writes cannot fail on a stale snapshot.
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        let inner = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(Tx {
+            inner,
+            backend: self.backend,
+        })
+    }
+
+    /// A pooled connection for reads and single-statement writes.
+    pub async fn acquire(&self) -> StoreResult<sqlx::pool::PoolConnection<Any>> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Answers when the database does.
+    pub async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl DatabaseSettings {
+    /// The URL as sqlx wants it: SQLite files are created when missing.
+    fn database_url_for_sqlx(&self) -> String {
+        let url = self.url.expose_secret();
+        if url.starts_with("sqlite:") && !url.contains("mode=") && !url.contains(":memory:") {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=rwc")
+        } else {
+            url.to_owned()
+        }
+    }
+}
+
+/// Reads a column, naming it when it is missing or has the wrong type.
+pub(crate) fn col<'r, T>(row: &'r sqlx::any::AnyRow, name: &str) -> StoreResult<T>
+where
+    T: sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    use sqlx::Row;
+    row.try_get(name).map_err(StoreError::from)
+}

@@ -1,0 +1,148 @@
+//! In-app notification records and the delivery jobs written with them.
+
+use super::{col, Conn, StoreResult};
+use crate::domain::{Channel, NotificationKind, Severity, Timestamp};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+
+/// A stored notification, as its recipient sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    pub recipient_id: i64,
+    pub kind: NotificationKind,
+    pub severity: Severity,
+    pub title: String,
+    pub message: String,
+    pub link: Option<String>,
+    pub data: serde_json::Value,
+    pub appointment_id: Option<i64>,
+    pub read: bool,
+    pub read_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// A notification to write, with the channels it is delivered on besides in-app.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub recipient_id: i64,
+    pub kind: NotificationKind,
+    pub severity: Severity,
+    pub title: String,
+    pub message: String,
+    pub link: Option<String>,
+    pub data: serde_json::Value,
+    pub appointment_id: Option<i64>,
+    pub appointment_version: Option<i64>,
+    /// Delivery channels other than in-app; one pending job is written for each.
+    pub channels: Vec<Channel>,
+}
+
+const COLUMNS: &str = "id, recipient_id, kind, severity, title, message, link, data, appointment_id, read_at, created_at";
+
+fn from_row(row: &AnyRow) -> StoreResult<Notification> {
+    let read_at: Option<i64> = col(row, "read_at")?;
+    let data: String = col(row, "data")?;
+    Ok(Notification {
+        id: col(row, "id")?,
+        recipient_id: col(row, "recipient_id")?,
+        kind: NotificationKind::parse(&col::<String>(row, "kind")?)?,
+        severity: Severity::parse(&col::<String>(row, "severity")?)?,
+        title: col(row, "title")?,
+        message: col(row, "message")?,
+        link: col(row, "link")?,
+        data: serde_json::from_str(&data).map_err(|e| super::StoreError::Corrupt(e.to_string()))?,
+        appointment_id: col(row, "appointment_id")?,
+        read: read_at.is_some(),
+        read_at: read_at.map(Timestamp::from_millis),
+        created_at: Timestamp::from_millis(col(row, "created_at")?),
+    })
+}
+
+/// Writes the notification and one pending delivery job per non-in-app channel, due now.
+/// Call it inside the transaction that changes the state the notification is about.
+pub async fn insert(c: &mut Conn, n: &NewNotification, now: Timestamp) -> StoreResult<i64> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO notifications (recipient_id, kind, severity, title, message, link, data,
+             appointment_id, appointment_version, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(n.recipient_id)
+    .bind(n.kind.as_str())
+    .bind(n.severity.as_str())
+    .bind(&n.title)
+    .bind(&n.message)
+    .bind(n.link.clone())
+    .bind(n.data.to_string())
+    .bind(n.appointment_id)
+    .bind(n.appointment_version)
+    .bind(now.millis())
+    .fetch_one(&mut *c)
+    .await?;
+    for channel in n.channels.iter().filter(|ch| **ch != Channel::InApp) {
+        super::deliveries::insert_pending(c, id, *channel, now, now).await?;
+    }
+    Ok(id)
+}
+
+/// A page of a recipient's notifications, newest first.
+pub async fn list(
+    c: &mut Conn,
+    recipient_id: i64,
+    unread_only: bool,
+    before_id: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<Notification>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM notifications
+         WHERE recipient_id = $1 AND ($2 = 0 OR read_at IS NULL) AND id < $3
+         ORDER BY id DESC LIMIT $4"
+    ))
+    .bind(recipient_id)
+    .bind(i64::from(unread_only))
+    .bind(before_id.unwrap_or(i64::MAX))
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+pub async fn unread_count(c: &mut Conn, recipient_id: i64) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND read_at IS NULL",
+    )
+    .bind(recipient_id)
+    .fetch_one(&mut *c)
+    .await?)
+}
+
+/// Marks one of the recipient's notifications read. `false` when the recipient has no
+/// such notification; marking an already read one again is fine.
+pub async fn mark_read(
+    c: &mut Conn,
+    recipient_id: i64,
+    id: i64,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND recipient_id = $3 RETURNING id",
+    )
+    .bind(now.millis())
+    .bind(id)
+    .bind(recipient_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Marks all of the recipient's notifications read; returns how many changed.
+pub async fn mark_all_read(c: &mut Conn, recipient_id: i64, now: Timestamp) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE notifications SET read_at = $1 WHERE recipient_id = $2 AND read_at IS NULL",
+    )
+    .bind(now.millis())
+    .bind(recipient_id)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,137 @@
+//! Availability slots of practitioners.
+
+use super::{col, Backend, Conn, StoreResult};
+use crate::domain::{SlotWindow, Timestamp};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Slot {
+    pub id: i64,
+    pub practitioner_id: i64,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+}
+
+const COLUMNS: &str = "s.id, s.practitioner_id, s.starts_at, s.ends_at";
+
+/// A slot is free when no active appointment holds it.
+const IS_FREE: &str = "NOT EXISTS (SELECT 1 FROM appointments a
+     WHERE a.slot_id = s.id AND a.status IN ('requested', 'confirmed'))";
+
+fn from_row(row: &AnyRow) -> StoreResult<Slot> {
+    Ok(Slot {
+        id: col(row, "id")?,
+        practitioner_id: col(row, "practitioner_id")?,
+        starts_at: Timestamp::from_millis(col(row, "starts_at")?),
+        ends_at: Timestamp::from_millis(col(row, "ends_at")?),
+    })
+}
+
+pub async fn insert(
+    c: &mut Conn,
+    practitioner_id: i64,
+    w: SlotWindow,
+    now: Timestamp,
+) -> StoreResult<Slot> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO slots (practitioner_id, starts_at, ends_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(practitioner_id)
+    .bind(w.starts_at().millis())
+    .bind(w.ends_at().millis())
+    .bind(now.millis())
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(Slot {
+        id,
+        practitioner_id,
+        starts_at: w.starts_at(),
+        ends_at: w.ends_at(),
+    })
+}
+
+/// Whether any slot of the practitioner overlaps the window.
+pub async fn overlaps_existing(
+    c: &mut Conn,
+    practitioner_id: i64,
+    w: SlotWindow,
+) -> StoreResult<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM slots WHERE practitioner_id = $1 AND starts_at < $2 AND ends_at > $3",
+    )
+    .bind(practitioner_id)
+    .bind(w.ends_at().millis())
+    .bind(w.starts_at().millis())
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Free future slots of a practitioner, soonest first.
+pub async fn list_free(
+    c: &mut Conn,
+    practitioner_id: i64,
+    now: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<Slot>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM slots s WHERE s.practitioner_id = $1 AND s.starts_at > $2 AND {IS_FREE}
+         ORDER BY s.starts_at, s.id LIMIT $3"
+    ))
+    .bind(practitioner_id)
+    .bind(now.millis())
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// All future slots of a practitioner with whether each is free; for their own agenda.
+pub async fn list_own(
+    c: &mut Conn,
+    practitioner_id: i64,
+    now: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<(Slot, bool)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS}, CAST(CASE WHEN {IS_FREE} THEN 1 ELSE 0 END AS BIGINT) AS free FROM slots s
+         WHERE s.practitioner_id = $1 AND s.ends_at > $2 ORDER BY s.starts_at, s.id LIMIT $3"
+    ))
+    .bind(practitioner_id)
+    .bind(now.millis())
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((from_row(r)?, col::<i64>(r, "free")? == 1)))
+        .collect()
+}
+
+/// The slot, locked until the transaction ends on PostgreSQL, with whether it is free.
+pub async fn lock(c: &mut Conn, backend: Backend, id: i64) -> StoreResult<Option<(Slot, bool)>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM slots s WHERE s.id = $1{}",
+        backend.for_update()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let slot = from_row(&row)?;
+    let busy: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM appointments WHERE slot_id = $1 AND status IN ('requested', 'confirmed')",
+    )
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(Some((slot, busy == 0)))
+}
+
+pub async fn delete(c: &mut Conn, id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM slots WHERE id = $1")
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
