@@ -1,6 +1,6 @@
 //! Booking and the appointment transitions.
 
-use super::auth::CurrentUser;
+use super::auth::{As, CurrentUser, PatientRole};
 use super::extract::{ApiPath, ApiQuery, Body};
 use super::{page_limit, ApiResult, AppState};
 use crate::domain::{AppointmentStatus, Role, Urgency};
@@ -24,7 +24,7 @@ pub struct Book {
 /// `POST /api/v1/appointments`: a patient requests a free slot.
 pub async fn book(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PatientRole>,
     Body(body): Body<Book>,
 ) -> ApiResult<(StatusCode, Json<Appointment>)> {
     let urgency = body

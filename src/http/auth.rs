@@ -89,6 +89,47 @@ impl FromRequestParts<AppState> for CurrentUser {
     }
 }
 
+/// Marks a role for [`As`].
+pub trait RoleMarker: Send + Sync {
+    const ROLE: Role;
+}
+pub struct PatientRole;
+pub struct PractitionerRole;
+pub struct AdminRole;
+impl RoleMarker for PatientRole {
+    const ROLE: Role = Role::Patient;
+}
+impl RoleMarker for PractitionerRole {
+    const ROLE: Role = Role::Practitioner;
+}
+impl RoleMarker for AdminRole {
+    const ROLE: Role = Role::Admin;
+}
+
+/// The signed-in user, refused with 403 unless they have the role `R`. As an extractor it
+/// runs before the body is read, so a wrong role is told so before any validation.
+pub struct As<R: RoleMarker>(pub CurrentUser, std::marker::PhantomData<R>);
+
+impl<R: RoleMarker> std::ops::Deref for As<R> {
+    type Target = CurrentUser;
+    fn deref(&self) -> &CurrentUser {
+        &self.0
+    }
+}
+
+impl<R: RoleMarker> FromRequestParts<AppState> for As<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let me = CurrentUser::from_request_parts(parts, state).await?;
+        me.require(R::ROLE)?;
+        Ok(As(me, std::marker::PhantomData))
+    }
+}
+
 fn bearer_token(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok(None);

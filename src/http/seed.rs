@@ -1,11 +1,10 @@
 //! The paths of the system carebell replaces, so its clients keep working. They answer
 //! with the same JSON errors as the API; the role of the dashboard is enforced.
 
-use super::auth::CurrentUser;
+use super::auth::{As, PatientRole, PractitionerRole};
 use super::extract::{ApiPath, Body};
 use super::notifications::{mark_all, mark_one, page};
 use super::{ApiError, ApiResult, AppState};
-use crate::domain::Role;
 use crate::notify::local_time;
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
@@ -65,18 +64,16 @@ pub struct Decision {
 
 async fn practitioner_notifications(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PractitionerRole>,
 ) -> ApiResult<Json<Value>> {
-    me.require(Role::Practitioner)?;
     Ok(Json(page(&state, me.user.id, false, None, 50).await?))
 }
 
 async fn practitioner_mark_read(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PractitionerRole>,
     Body(body): Body<MarkOne>,
 ) -> ApiResult<Json<Value>> {
-    me.require(Role::Practitioner)?;
     Ok(Json(
         mark_one(&state, me.user.id, body.notification_id).await?,
     ))
@@ -84,19 +81,17 @@ async fn practitioner_mark_read(
 
 async fn practitioner_mark_all(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PractitionerRole>,
 ) -> ApiResult<Json<Value>> {
-    me.require(Role::Practitioner)?;
     Ok(Json(mark_all(&state, me.user.id).await?))
 }
 
 async fn practitioner_decide(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PractitionerRole>,
     ApiPath((id, action)): ApiPath<(i64, String)>,
     Body(body): Body<Decision>,
 ) -> ApiResult<Json<Value>> {
-    me.require(Role::Practitioner)?;
     let a = match action.as_str() {
         "accept" => state.lifecycle.accept(&me.user, id).await?,
         "decline" => {
@@ -112,10 +107,9 @@ async fn practitioner_decide(
 
 async fn practitioner_notify(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PractitionerRole>,
     Body(body): Body<Decision>,
 ) -> ApiResult<Json<Value>> {
-    me.require(Role::Practitioner)?;
     let note = body.note.or(body.message);
     let n = state
         .lifecycle
@@ -126,18 +120,16 @@ async fn practitioner_notify(
 
 async fn patient_mark_all(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PatientRole>,
 ) -> ApiResult<Json<Value>> {
-    me.require(Role::Patient)?;
     Ok(Json(mark_all(&state, me.user.id).await?))
 }
 
 async fn patient_mark_read(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PatientRole>,
     Body(body): Body<MarkOne>,
 ) -> ApiResult<Json<Value>> {
-    me.require(Role::Patient)?;
     Ok(Json(
         mark_one(&state, me.user.id, body.notification_id).await?,
     ))
@@ -146,9 +138,8 @@ async fn patient_mark_read(
 /// The patient's notifications as a page (server-rendered, every value escaped).
 async fn patient_notifications_page(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PatientRole>,
 ) -> ApiResult<Response> {
-    me.require(Role::Patient)?;
     let data = page(&state, me.user.id, false, None, 100).await?;
     let mut items = String::new();
     for n in data["notifications"].as_array().into_iter().flatten() {

@@ -1,6 +1,6 @@
 //! Practitioners, their slots, follows and availability alerts.
 
-use super::auth::CurrentUser;
+use super::auth::{As, CurrentUser, PatientRole, PractitionerRole};
 use super::extract::{ApiPath, ApiQuery, Body};
 use super::{page_limit, ApiError, ApiResult, AppState};
 use crate::domain::{Role, Timestamp};
@@ -63,10 +63,9 @@ pub async fn list_free(
 /// `GET /api/v1/slots`: the signed-in practitioner's own future slots, free or held.
 pub async fn list_own(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PractitionerRole>,
     ApiQuery(q): ApiQuery<SlotQuery>,
 ) -> ApiResult<Json<Value>> {
-    me.require(Role::Practitioner)?;
     let limit = page_limit(q.limit, 100, 500)?;
     let mut c = state.store.acquire().await?;
     let own = slots::list_own(&mut c, me.user.id, state.clock.now(), limit).await?;
@@ -100,10 +99,9 @@ pub struct CreateSlots {
 /// `POST /api/v1/slots`: adds slots (all or none) and by default alerts followers once.
 pub async fn create(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PractitionerRole>,
     Body(body): Body<CreateSlots>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    me.require(Role::Practitioner)?;
     let mut new = Vec::with_capacity(body.slots.len());
     for (i, s) in body.slots.iter().enumerate() {
         let starts_at = Timestamp::parse_rfc3339(&s.starts_at)
@@ -132,10 +130,9 @@ pub async fn delete(
 /// `PUT /api/v1/practitioners/{id}/follow`.
 pub async fn follow(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PatientRole>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    me.require(Role::Patient)?;
     let mut c = state.store.acquire().await?;
     practitioner(&mut c, id).await?;
     follows::follow(&mut c, me.user.id, id, state.clock.now()).await?;
@@ -145,10 +142,9 @@ pub async fn follow(
 /// `DELETE /api/v1/practitioners/{id}/follow`.
 pub async fn unfollow(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PatientRole>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
-    me.require(Role::Patient)?;
     let mut c = state.store.acquire().await?;
     practitioner(&mut c, id).await?;
     follows::unfollow(&mut c, me.user.id, id).await?;
@@ -158,9 +154,8 @@ pub async fn unfollow(
 /// `GET /api/v1/follows`: practitioners the signed-in patient follows.
 pub async fn list_follows(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PatientRole>,
 ) -> ApiResult<Json<Value>> {
-    me.require(Role::Patient)?;
     let mut c = state.store.acquire().await?;
     let list = follows::followed_by(&mut c, me.user.id).await?;
     Ok(Json(
@@ -177,7 +172,7 @@ pub struct NotifyAvailability {
 /// `POST /api/v1/availability/notify`: tells the audience about the free slots.
 pub async fn notify_availability(
     State(state): State<AppState>,
-    me: CurrentUser,
+    me: As<PractitionerRole>,
     Body(body): Body<NotifyAvailability>,
 ) -> ApiResult<Json<Value>> {
     let notified = state

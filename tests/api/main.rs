@@ -1,1 +1,12 @@
+//! Integration tests: one binary, each scenario run on SQLite and on PostgreSQL.
 
+mod helpers;
+
+mod access;
+mod auth;
+mod concurrency;
+mod errors;
+mod lifecycle;
+mod notifications;
+mod seed_paths;
+mod service;

@@ -1,0 +1,341 @@
+//! `spawn_app(engine)`: a carebell on a free port with its own fresh database and a
+//! manual clock, plus small helpers that read like the steps of a scenario.
+
+use carebell::clock::ManualClock;
+use carebell::config::Settings;
+use carebell::domain::{Email, Language, PersonName, Role, TimeZone, Timestamp};
+use carebell::startup::Application;
+use carebell::store::users::{self, NewUser};
+use reqwest::{Method, StatusCode};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use sqlx::Connection;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// 2026-12-01T08:00:00Z, a Tuesday: "now" when each test starts.
+pub const T0_MS: i64 = 1_796_112_000_000;
+pub const HOUR: Duration = Duration::from_secs(3600);
+pub const PASSWORD: &str = "correct horse battery";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub clock: Arc<ManualClock>,
+    pub http: reqwest::Client,
+    pub admin: TestUser,
+    pub engine: Engine,
+    shutdown: CancellationToken,
+    next_user: AtomicU32,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub token: String,
+    pub role: Role,
+}
+
+/// The PostgreSQL server the tests use; `scripts/test` makes sure one answers.
+fn postgres_admin_url() -> String {
+    std::env::var("CAREBELL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn unique_name() -> String {
+    format!("carebell_test_{}", uuid::Uuid::new_v4().simple())
+}
+
+async fn database_url(engine: Engine) -> String {
+    match engine {
+        Engine::Sqlite => {
+            let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-dbs");
+            std::fs::create_dir_all(&dir).expect("test database folder");
+            format!("sqlite://{}/{}.db", dir.display(), unique_name())
+        }
+        Engine::Postgres => {
+            let admin = postgres_admin_url();
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {admin} must be reachable (scripts/test starts one): {e}")
+                });
+            let name = unique_name();
+            sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                .await
+                .expect("create test database");
+            let (head, _) = admin.rsplit_once('/').expect("database URL has a path");
+            format!("{head}/{name}")
+        }
+    }
+}
+
+pub async fn spawn_app(engine: Engine) -> TestApp {
+    let mut settings = Settings::default();
+    settings.server.listen = "127.0.0.1:0".parse().unwrap();
+    settings.database.url = SecretString::from(database_url(engine).await);
+    settings.database.max_connections = 10;
+    let clock = ManualClock::new(Timestamp::from_millis(T0_MS));
+    let app = Application::build_with_clock(settings, clock.clone())
+        .await
+        .expect("application builds");
+    let base = format!("http://{}", app.addr());
+
+    // The first admin is created directly, as an operator would with the CLI.
+    let hash = carebell::http::auth::hash_password(PASSWORD.to_owned())
+        .await
+        .unwrap();
+    let admin_email = "admin@clinic.example";
+    let mut c = app.state().store.acquire().await.unwrap();
+    let new = NewUser {
+        role: Role::Admin,
+        name: PersonName::parse("Admin").unwrap(),
+        email: Email::parse(admin_email).unwrap(),
+        phone: None,
+        time_zone: TimeZone::parse("Europe/Paris").unwrap(),
+        language: Language::En,
+        password_hash: hash,
+    };
+    let admin_id = users::insert(&mut c, &new, Timestamp::from_millis(T0_MS))
+        .await
+        .unwrap()
+        .id;
+    drop(c);
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let mut test_app = TestApp {
+        base,
+        clock,
+        http,
+        admin: TestUser {
+            id: admin_id,
+            email: admin_email.into(),
+            token: String::new(),
+            role: Role::Admin,
+        },
+        engine,
+        shutdown,
+        next_user: AtomicU32::new(1),
+    };
+    test_app.admin.token = test_app.token_for(admin_email).await;
+    test_app
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn token_for(&self, email: &str) -> String {
+        let (status, body) = self
+            .call(
+                None,
+                Method::POST,
+                "/api/v1/auth/tokens",
+                Some(json!({"email": email, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Creates an account through the admin API and signs it in with a bearer token.
+    pub async fn user_with(&self, role: Role, extra: Value) -> TestUser {
+        let n = self.next_user.fetch_add(1, Ordering::SeqCst);
+        let email = format!("{}{n}@clinic.example", role.as_str());
+        let mut body = json!({
+            "role": role.as_str(), "name": format!("{} {n}", role.as_str()), "email": email,
+            "password": PASSWORD, "time_zone": "Europe/Paris", "language": "en",
+        });
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        let (status, created) = self.post(&self.admin, "/api/v1/admin/users", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        TestUser {
+            id: created["id"].as_i64().unwrap(),
+            token: self.token_for(&email).await,
+            email,
+            role,
+        }
+    }
+
+    pub async fn user(&self, role: Role) -> TestUser {
+        self.user_with(role, json!({})).await
+    }
+
+    /// A patient with a phone number, so SMS applies.
+    pub async fn patient_with_phone(&self) -> TestUser {
+        self.user_with(Role::Patient, json!({"phone": "+33 6 12 34 56 78"}))
+            .await
+    }
+
+    pub async fn call(
+        &self,
+        user: Option<&TestUser>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(u) = user {
+            req = req.bearer_auth(&u.token);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request sent");
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
+    }
+
+    pub async fn get(&self, user: &TestUser, path: &str) -> (StatusCode, Value) {
+        self.call(Some(user), Method::GET, path, None).await
+    }
+
+    pub async fn delete(&self, user: &TestUser, path: &str) -> (StatusCode, Value) {
+        self.call(Some(user), Method::DELETE, path, None).await
+    }
+
+    pub async fn post(&self, user: &TestUser, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Some(user), Method::POST, path, Some(body)).await
+    }
+
+    /// Adds one-hour slots for the practitioner starting `hours` from now, one per entry.
+    pub async fn slots(&self, doctor: &TestUser, hours: &[u64]) -> Vec<i64> {
+        let now = self.clock_now();
+        let slots: Vec<Value> = hours
+            .iter()
+            .map(|h| {
+                let s = now.plus(HOUR * (*h as u32));
+                json!({"starts_at": s.to_string(), "ends_at": s.plus(HOUR).to_string()})
+            })
+            .collect();
+        let (status, body) = self
+            .post(
+                doctor,
+                "/api/v1/slots",
+                json!({"slots": slots, "notify_followers": false}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_i64().unwrap())
+            .collect()
+    }
+
+    pub fn clock_now(&self) -> Timestamp {
+        use carebell::clock::Clock;
+        self.clock.now()
+    }
+
+    /// Books `slot` as `patient`; returns the appointment id.
+    pub async fn book(&self, patient: &TestUser, slot: i64) -> i64 {
+        let (status, body) = self
+            .post(
+                patient,
+                "/api/v1/appointments",
+                json!({"slot_id": slot, "reason": "back pain"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_i64().unwrap()
+    }
+
+    /// The user's notifications, newest first.
+    pub async fn notifications(&self, user: &TestUser) -> Vec<Value> {
+        let (status, body) = self.get(user, "/api/v1/notifications?limit=100").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["notifications"].as_array().unwrap().clone()
+    }
+
+    /// Kinds of the user's notifications, newest first.
+    pub async fn kinds(&self, user: &TestUser) -> Vec<String> {
+        self.notifications(user)
+            .await
+            .iter()
+            .map(|n| n["kind"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    pub async fn unread(&self, user: &TestUser) -> i64 {
+        let (_, body) = self.get(user, "/api/v1/notifications/unread-count").await;
+        body["unread_count"].as_i64().unwrap()
+    }
+
+    /// (kind, channel, state) of every delivery job of the appointment, oldest first.
+    pub async fn jobs(&self, appointment: i64) -> Vec<(String, String, String, i64)> {
+        let (status, body) = self
+            .get(
+                &self.admin,
+                &format!("/api/v1/admin/deliveries?appointment_id={appointment}&limit=500"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let mut jobs: Vec<_> = body["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| {
+                (
+                    j["kind"].as_str().unwrap().to_owned(),
+                    j["channel"].as_str().unwrap().to_owned(),
+                    j["state"].as_str().unwrap().to_owned(),
+                    j["recipient_id"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        jobs.reverse();
+        jobs
+    }
+}
+
+/// Writes each test twice: once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+            async fn scenario($app: $crate::helpers::TestApp) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                scenario($crate::helpers::spawn_app($crate::helpers::Engine::Sqlite).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                scenario($crate::helpers::spawn_app($crate::helpers::Engine::Postgres).await).await
+            }
+        }
+    )*};
+}

@@ -1,0 +1,55 @@
+use crate::on_both_engines;
+use carebell::domain::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+on_both_engines! {
+    async fn notifications_page_newest_first_filter_unread_and_mark_read(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let hours: Vec<u64> = (0..5).map(|i| 24 + i * 2).collect();
+        let slots = app.slots(&doctor, &hours).await;
+        for slot in &slots {
+            let patient = app.user(Role::Patient).await;
+            app.book(&patient, *slot).await;
+        }
+        assert_eq!(app.unread(&doctor).await, 5);
+        let (_, first) = app.get(&doctor, "/api/v1/notifications?limit=2").await;
+        let ids: Vec<i64> = first["notifications"].as_array().unwrap().iter().map(|n| n["id"].as_i64().unwrap()).collect();
+        assert!(ids[0] > ids[1], "newest first");
+        assert_eq!(first["unread_count"], 5);
+        let before = first["next_before"].as_i64().unwrap();
+        let (_, second) = app.get(&doctor, &format!("/api/v1/notifications?limit=2&before={before}")).await;
+        let more: Vec<i64> = second["notifications"].as_array().unwrap().iter().map(|n| n["id"].as_i64().unwrap()).collect();
+        assert_eq!(more.len(), 2);
+        assert!(more[0] < ids[1]);
+
+        let (status, body) = app.post(&doctor, &format!("/api/v1/notifications/{}/read", ids[0]), json!({})).await;
+        assert_eq!((status, body["unread_count"].as_i64()), (StatusCode::OK, Some(4)));
+        // Marking it again is harmless.
+        let (status, _) = app.post(&doctor, &format!("/api/v1/notifications/{}/read", ids[0]), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, unread) = app.get(&doctor, "/api/v1/notifications?unread=true&limit=100").await;
+        let unread_ids: Vec<i64> = unread["notifications"].as_array().unwrap().iter().map(|n| n["id"].as_i64().unwrap()).collect();
+        assert_eq!(unread_ids.len(), 4);
+        assert!(!unread_ids.contains(&ids[0]));
+        let read = &app.notifications(&doctor).await[0];
+        assert_eq!((read["read"].as_bool(), read["read_at"].is_string()), (Some(true), true));
+
+        let (status, body) = app.post(&doctor, "/api/v1/notifications/read-all", json!({})).await;
+        assert_eq!((status, body["marked"].as_i64(), body["unread_count"].as_i64()), (StatusCode::OK, Some(4), Some(0)));
+        let (status, e) = app.post(&doctor, "/api/v1/notifications/999999/read", json!({})).await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
+    }
+
+    async fn messages_show_times_in_the_recipients_zone(app) {
+        let doctor = app.user_with(Role::Practitioner, json!({"time_zone": "Asia/Tokyo"})).await;
+        let patient = app.user_with(Role::Patient, json!({"time_zone": "America/New_York"})).await;
+        let slot = app.slots(&doctor, &[24]).await[0]; // 2026-12-02T08:00Z
+        app.book(&patient, slot).await;
+        let to_patient = &app.notifications(&patient).await[0];
+        assert!(to_patient["message"].as_str().unwrap().contains("Wed 2 Dec 2026, 03:00 (America/New_York)"), "{to_patient}");
+        let to_doctor = &app.notifications(&doctor).await[0];
+        assert!(to_doctor["message"].as_str().unwrap().contains("Wed 2 Dec 2026, 17:00 (Asia/Tokyo)"), "{to_doctor}");
+        assert!(!to_doctor.to_string().contains("back pain"), "the reason for the visit stays out of notifications");
+    }
+}
