@@ -1,6 +1,7 @@
 //! carebell: the appointment lifecycle of a clinic and every notification it causes,
 //! stored first and then delivered. See `README.md` and `docs/`.
 
+pub mod accounts;
 pub mod clock;
 pub mod config;
 pub mod demo;

@@ -1,7 +1,8 @@
 //! The `carebell` command line.
 
 use anyhow::Context;
-use carebell::clock::SystemClock;
+use carebell::accounts::{create_account, NewAccount};
+use carebell::clock::{Clock, SystemClock};
 use carebell::config::Settings;
 use carebell::lifecycle::Lifecycle;
 use carebell::startup::{cancel_on_signal, open_store, Application};
@@ -48,6 +49,28 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Create an account, e.g. the first admin. The password is read from
+    /// CAREBELL_NEW_USER_PASSWORD, or from the first line of standard input.
+    UserAdd {
+        #[command(flatten)]
+        db: DbArgs,
+        /// patient, practitioner or admin.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// In international form (+33 6 12 34 56 78).
+        #[arg(long)]
+        phone: Option<String>,
+        /// IANA time zone (default UTC).
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// en, fr or ar (default en).
+        #[arg(long)]
+        language: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -78,7 +101,10 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut settings = Settings::load(cli.config.as_deref())?;
     let db_args = match &cli.command {
-        Command::Serve { db, .. } | Command::Migrate { db } | Command::Demo { db } => db,
+        Command::Serve { db, .. }
+        | Command::Migrate { db }
+        | Command::Demo { db }
+        | Command::UserAdd { db, .. } => db,
     };
     if let Some(url) = &db_args.database_url {
         settings.database.url = SecretString::from(url.clone());
@@ -109,6 +135,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             print_demo(&demo::load(&lifecycle).await?, &settings.server.public_url);
             store.close().await;
+        }
+        Command::UserAdd {
+            role,
+            name,
+            email,
+            phone,
+            time_zone,
+            language,
+            ..
+        } => {
+            let password = match std::env::var("CAREBELL_NEW_USER_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("reading the password from standard input")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let request = NewAccount {
+                role,
+                name,
+                email,
+                phone,
+                time_zone,
+                language,
+                password,
+            };
+            let store = open_store(&settings).await?;
+            let user = create_account(&store, request, SystemClock.now()).await?;
+            store.close().await;
+            println!("created {} {} (id {})", user.role, user.email, user.id);
         }
         Command::Serve { demo, .. } => {
             let app = Application::build(settings.clone()).await?;

@@ -47,7 +47,7 @@ pub(super) fn appointment(
         ),
         K::AppointmentRequested => (
             "New appointment request".to_owned(),
-            format!("{patient} requested an appointment on {when} ({}).", a.urgency.as_str()),
+            format!("{patient} requested an appointment on {when}. Urgency: {}.", a.urgency.as_str()),
         ),
         K::AppointmentConfirmed => (
             "Appointment confirmed".to_owned(),

@@ -32,6 +32,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub admin: TestUser,
     pub engine: Engine,
+    pub store: carebell::store::Store,
     shutdown: CancellationToken,
     next_user: AtomicU32,
 }
@@ -110,6 +111,7 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
         .id;
     drop(c);
 
+    let store = app.state().store.clone();
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
     let http = reqwest::Client::builder()
@@ -127,6 +129,7 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
             role: Role::Admin,
         },
         engine,
+        store,
         shutdown,
         next_user: AtomicU32::new(1),
     };

@@ -10,3 +10,4 @@ mod lifecycle;
 mod notifications;
 mod seed_paths;
 mod service;
+mod storage;

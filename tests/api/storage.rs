@@ -1,0 +1,63 @@
+//! The storage layer itself, on both engines.
+
+use crate::on_both_engines;
+use carebell::domain::{Channel, NotificationKind, Role, Severity, SlotWindow, Timestamp};
+use carebell::store::notifications::{self, NewNotification};
+use carebell::store::{slots, StoreError};
+
+on_both_engines! {
+    async fn a_failed_transaction_leaves_nothing_behind(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let now = app.clock_now();
+        let window = SlotWindow::new(now.plus(HOUR * 24), now.plus(HOUR * 25), now).unwrap();
+        let mut tx = app.store.begin().await.unwrap();
+        slots::insert(tx.conn(), doctor.id, window, now).await.unwrap();
+        let orphan = NewNotification {
+            recipient_id: 987_654_321,
+            kind: NotificationKind::SystemNotice,
+            severity: Severity::Info,
+            title: "t".into(),
+            message: "m".into(),
+            link: None,
+            data: serde_json::json!({}),
+            appointment_id: None,
+            appointment_version: None,
+            channels: vec![Channel::Email],
+        };
+        let err = notifications::insert(tx.conn(), &orphan, now).await.unwrap_err();
+        assert!(matches!(err, StoreError::MissingReference), "{err:?}");
+        drop(tx); // rolled back
+        let (_, own) = app.get(&doctor, "/api/v1/slots").await;
+        assert!(own["slots"].as_array().unwrap().is_empty(), "{own}");
+    }
+
+    async fn migrations_can_be_applied_again(app) {
+        app.store.migrate().await.expect("a second run applies nothing and succeeds");
+        app.store.ping().await.unwrap();
+    }
+
+    async fn notification_ids_only_grow(app) {
+        let patient = app.user(Role::Patient).await;
+        let now = Timestamp::from_millis(T0_MS);
+        let mut c = app.store.acquire().await.unwrap();
+        let mut last = 0;
+        for _ in 0..20 {
+            let n = NewNotification {
+                recipient_id: patient.id,
+                kind: NotificationKind::SystemNotice,
+                severity: Severity::Info,
+                title: "t".into(),
+                message: "m".into(),
+                link: None,
+                data: serde_json::json!({"k": 1}),
+                appointment_id: None,
+                appointment_version: None,
+                channels: vec![],
+            };
+            let id = notifications::insert(&mut c, &n, now).await.unwrap();
+            assert!(id > last);
+            last = id;
+        }
+        assert_eq!(notifications::unread_count(&mut c, patient.id).await.unwrap(), 20);
+    }
+}
