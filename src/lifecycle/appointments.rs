@@ -1,6 +1,6 @@
 //! Booking and the transitions of an appointment.
 
-use super::{record, Lifecycle, LifecycleError, LifecycleResult};
+use super::{optional_text, record, Lifecycle, LifecycleError, LifecycleResult};
 use crate::domain::{clean_reason, AppointmentStatus, CancelledBy, Role, Transition, Urgency};
 use crate::notify::{Event, Parties};
 use crate::store::appointments::{self, Appointment, NewAppointment};
@@ -113,11 +113,7 @@ impl Lifecycle {
         transition: Transition,
         reason: Option<&str>,
     ) -> LifecycleResult<Appointment> {
-        let reason = reason
-            .map(clean_reason)
-            .transpose()
-            .map_err(|e| LifecycleError::Invalid(e.0))?
-            .filter(|r| !r.is_empty());
+        let reason = optional_text(reason)?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let (current, side) = load_for(&mut tx, actor, id).await?;
@@ -162,11 +158,7 @@ impl Lifecycle {
         id: i64,
         reason: Option<&str>,
     ) -> LifecycleResult<Appointment> {
-        let reason = reason
-            .map(clean_reason)
-            .transpose()
-            .map_err(|e| LifecycleError::Invalid(e.0))?
-            .filter(|r| !r.is_empty());
+        let reason = optional_text(reason)?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let (current, side) = load_for(&mut tx, actor, id).await?;

@@ -1,8 +1,8 @@
 //! Practitioners' slots and availability alerts.
 
 use super::appointments::commit;
-use super::{record, Lifecycle, LifecycleError, LifecycleResult};
-use crate::domain::{clean_reason, Role, SlotWindow, Timestamp};
+use super::{optional_text, record, Lifecycle, LifecycleError, LifecycleResult};
+use crate::domain::{Role, SlotWindow, Timestamp};
 use crate::notify::Event;
 use crate::store::slots::{self, Slot};
 use crate::store::users::User;
@@ -109,11 +109,7 @@ impl Lifecycle {
                 "only practitioners can announce availability",
             ));
         }
-        let note = note
-            .map(clean_reason)
-            .transpose()
-            .map_err(|e| LifecycleError::Invalid(e.0))?
-            .filter(|n| !n.is_empty());
+        let note = optional_text(note)?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
         let free = slots::list_free(tx.conn(), actor.id, now, SLOTS_IN_ALERT).await?;

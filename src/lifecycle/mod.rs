@@ -85,3 +85,12 @@ async fn record(
     }
     Ok(planned.len())
 }
+
+/// A free-text reason or note that may be absent; blank counts as absent.
+fn optional_text(input: Option<&str>) -> LifecycleResult<Option<String>> {
+    let cleaned = input
+        .map(crate::domain::clean_reason)
+        .transpose()
+        .map_err(|e| LifecycleError::Invalid(e.0))?;
+    Ok(cleaned.filter(|r| !r.is_empty()))
+}
