@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 /// All of carebell's settings.
@@ -26,6 +27,219 @@ pub struct Settings {
     pub auth: AuthSettings,
     #[serde(default)]
     pub log: LogSettings,
+    #[serde(default)]
+    pub clinic: ClinicSettings,
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+    #[serde(default)]
+    pub email: EmailSettings,
+    #[serde(default)]
+    pub sms: SmsSettings,
+}
+
+/// Who the messages come from.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClinicSettings {
+    /// The clinic's name, shown in messages. Default `carebell clinic`.
+    pub name: String,
+    /// Folder of template files that override the built-in ones (same names). Default unset.
+    pub templates_dir: Option<PathBuf>,
+}
+
+/// The dispatcher that sends delivery jobs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySettings {
+    /// Run the dispatcher inside `carebell serve`. Set false to run it as a separate
+    /// `carebell worker` process. Default true.
+    pub enabled: bool,
+    /// Jobs claimed at once. Default 64.
+    pub batch_size: u32,
+    /// How long a claimed job is held before another worker may take it over. Default `2m`.
+    #[serde(with = "humantime_serde")]
+    pub lease: Duration,
+    /// How long an idle dispatcher sleeps before looking again. Default `500ms`.
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// Delay before each retry of a transient failure; once used up the job is dead.
+    /// Default `1m, 5m, 15m, 30m, 1h, 2h, 4h, 8h, 8h` (about a day, as SMTP servers do).
+    #[serde(with = "humantime_list")]
+    pub retry_schedule: Vec<Duration>,
+    /// Random spread applied to each retry delay, as a fraction (0.2 = ±20%). Default 0.2.
+    pub retry_jitter: f64,
+}
+
+/// Email.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSettings {
+    /// Sender, `Name <address>`. Default `carebell <no-reply@carebell.localhost>`.
+    pub from: String,
+    /// Where mail goes when no SMTP host is set: one `.eml` file per message.
+    /// Default `var/mail`.
+    pub outbox_dir: PathBuf,
+    #[serde(default)]
+    pub smtp: SmtpSettings,
+}
+
+/// An SMTP relay. Unset `host` means mail is written to `email.outbox_dir`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// Relay host name. Default unset.
+    pub host: Option<String>,
+    /// Port. Default: 465 for `tls`, 587 for `starttls`, 25 for `none`.
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` (implicit TLS) or `none` (plain text; for a relay on
+    /// the same host only). Certificates are always verified.
+    pub security: SmtpSecurity,
+    /// User name, if the relay wants one.
+    pub username: Option<String>,
+    /// Password; set it with `CAREBELL__EMAIL__SMTP__PASSWORD` or `password_file`.
+    #[serde(serialize_with = "serialize_redacted_opt", default)]
+    pub password: Option<SecretString>,
+    /// File holding the password (first line), e.g. a mounted secret.
+    pub password_file: Option<PathBuf>,
+    /// Most open connections to the relay. Default 8.
+    pub pool_size: u32,
+    /// Give up on one SMTP exchange after this long. Default `30s`.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    Starttls,
+    Tls,
+    None,
+}
+
+/// Text messages.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsSettings {
+    /// `outbox` (default: files in `sms.outbox_dir`), `twilio` or `webhook`.
+    pub provider: SmsProviderKind,
+    /// Sender number or name given to the provider.
+    pub from: Option<String>,
+    /// Folder for the `outbox` provider. Default `var/sms`.
+    pub outbox_dir: PathBuf,
+    /// Twilio (or compatible) API base URL. Default `https://api.twilio.com`.
+    pub twilio_base_url: String,
+    /// Twilio account SID.
+    pub twilio_account_sid: Option<String>,
+    /// Twilio auth token; `CAREBELL__SMS__TWILIO_AUTH_TOKEN` or `auth_token_file`.
+    #[serde(serialize_with = "serialize_redacted_opt", default)]
+    pub twilio_auth_token: Option<SecretString>,
+    /// File holding the Twilio auth token or the webhook token.
+    pub auth_token_file: Option<PathBuf>,
+    /// URL the `webhook` provider posts `{"to", "from", "body", "id"}` to.
+    pub webhook_url: Option<String>,
+    /// Bearer token sent to the webhook; `CAREBELL__SMS__WEBHOOK_TOKEN` or `auth_token_file`.
+    #[serde(serialize_with = "serialize_redacted_opt", default)]
+    pub webhook_token: Option<SecretString>,
+    /// Give up on one request after this long. Default `15s`.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsProviderKind {
+    Outbox,
+    Twilio,
+    Webhook,
+}
+
+fn serialize_redacted_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(_) => s.serialize_str("[redacted]"),
+        None => s.serialize_none(),
+    }
+}
+
+/// A list of humantime durations (`["1m", "5m"]`).
+mod humantime_list {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(v: &[Duration], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|d| humantime::format_duration(*d).to_string()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
+        let raw = Vec::<String>::deserialize(d)?;
+        raw.iter()
+            .map(|r| humantime::parse_duration(r).map_err(serde::de::Error::custom))
+            .collect()
+    }
+}
+
+impl Default for ClinicSettings {
+    fn default() -> Self {
+        Self {
+            name: "carebell clinic".into(),
+            templates_dir: None,
+        }
+    }
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        let m = |n: u64| Duration::from_secs(n * 60);
+        Self {
+            enabled: true,
+            batch_size: 64,
+            lease: m(2),
+            poll_interval: Duration::from_millis(500),
+            retry_schedule: vec![m(1), m(5), m(15), m(30), m(60), m(120), m(240), m(480), m(480)],
+            retry_jitter: 0.2,
+        }
+    }
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        Self {
+            from: "carebell <no-reply@carebell.localhost>".into(),
+            outbox_dir: PathBuf::from("var/mail"),
+            smtp: SmtpSettings::default(),
+        }
+    }
+}
+
+impl Default for SmtpSettings {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: None,
+            security: SmtpSecurity::Starttls,
+            username: None,
+            password: None,
+            password_file: None,
+            pool_size: 8,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Default for SmsSettings {
+    fn default() -> Self {
+        Self {
+            provider: SmsProviderKind::Outbox,
+            from: None,
+            outbox_dir: PathBuf::from("var/sms"),
+            twilio_base_url: "https://api.twilio.com".into(),
+            twilio_account_sid: None,
+            twilio_auth_token: None,
+            auth_token_file: None,
+            webhook_url: None,
+            webhook_token: None,
+            timeout: Duration::from_secs(15),
+        }
+    }
 }
 
 /// The HTTP listener.
@@ -194,6 +408,36 @@ impl Settings {
         }
         if self.auth.api_token_ttl < Duration::from_secs(60) {
             bail!("invalid value for auth.api_token_ttl: at least 1 minute");
+        }
+        let d = &self.delivery;
+        if d.batch_size == 0 || d.batch_size > 10_000 {
+            bail!("invalid value for delivery.batch_size: 1 to 10000");
+        }
+        if d.lease < Duration::from_secs(1) {
+            bail!("invalid value for delivery.lease: at least 1s");
+        }
+        if !(0.0..=1.0).contains(&d.retry_jitter) {
+            bail!("invalid value for delivery.retry_jitter: a fraction from 0 to 1");
+        }
+        if d.retry_schedule.len() > 50 {
+            bail!("invalid value for delivery.retry_schedule: at most 50 retries");
+        }
+        lettre::message::Mailbox::from_str(&self.email.from)
+            .map_err(|e| anyhow::anyhow!("invalid value for email.from: {e}"))?;
+        if self.email.smtp.host.as_deref().is_some_and(|h| h.trim().is_empty()) {
+            bail!("invalid value for email.smtp.host: must not be empty");
+        }
+        if self.email.smtp.pool_size == 0 {
+            bail!("invalid value for email.smtp.pool_size: at least 1");
+        }
+        match self.sms.provider {
+            SmsProviderKind::Twilio if self.sms.twilio_account_sid.is_none() || self.sms.from.is_none() => {
+                bail!("invalid value for sms.provider: twilio needs sms.twilio_account_sid and sms.from")
+            }
+            SmsProviderKind::Webhook if self.sms.webhook_url.is_none() => {
+                bail!("invalid value for sms.provider: webhook needs sms.webhook_url")
+            }
+            _ => {}
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.filter)
             .with_context(|| format!("invalid value for log.filter: {:?}", self.log.filter))?;

@@ -147,6 +147,7 @@ pub fn plan(event: &Event<'_>) -> Vec<NewNotification> {
                         "practitioner_name": practitioner.name.as_str(),
                         "slot_ids": free_slots.iter().map(|s| s.id).collect::<Vec<_>>(),
                         "first_slot_starts_at": free_slots.first().map(|s| s.starts_at),
+                        "note": note,
                     }),
                     appointment_id: None,
                     appointment_version: None,

@@ -124,3 +124,201 @@ pub async fn list(c: &mut Conn, f: &JobFilter) -> StoreResult<Vec<DeliveryJob>> 
     .await?;
     rows.iter().map(from_row).collect()
 }
+
+/// A job claimed by a worker. `fence` must be given back when recording the outcome.
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub notification_id: i64,
+    pub channel: Channel,
+    /// 1 for the first try since the job was queued.
+    pub attempt: i64,
+    pub fence: i64,
+}
+
+/// Claims up to `limit` due jobs: pending ones whose `due_at` passed and `sending` ones
+/// whose lease expired (their worker died). One statement, so two workers never claim the
+/// same job; on PostgreSQL locked rows are skipped rather than waited for.
+pub async fn claim(
+    c: &mut Conn,
+    backend: super::Backend,
+    now: Timestamp,
+    lease: std::time::Duration,
+    limit: i64,
+) -> StoreResult<Vec<ClaimedJob>> {
+    let skip_locked = match backend {
+        super::Backend::Sqlite => "",
+        super::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    let lease_until = now.plus(lease).millis();
+    let mut out = Vec::new();
+    // Expired leases first: they are the oldest work.
+    for (filter, order) in [
+        ("state = 'sending' AND lease_until <= $1", "lease_until"),
+        ("state = 'pending' AND due_at <= $1", "due_at"),
+    ] {
+        let remaining = limit - out.len() as i64;
+        if remaining <= 0 {
+            break;
+        }
+        let rows = sqlx::query(&format!(
+            "UPDATE delivery_jobs SET state = 'sending', attempts = attempts + 1, fence = fence + 1,
+                 lease_until = $2, updated_at = $1
+             WHERE id IN (SELECT id FROM delivery_jobs WHERE {filter} ORDER BY {order}, id LIMIT $3{skip_locked})
+             RETURNING id, notification_id, channel, attempts, fence"
+        ))
+        .bind(now.millis())
+        .bind(lease_until)
+        .bind(remaining)
+        .fetch_all(&mut *c)
+        .await?;
+        for row in rows {
+            out.push(ClaimedJob {
+                id: col(&row, "id")?,
+                notification_id: col(&row, "notification_id")?,
+                channel: Channel::parse(&col::<String>(&row, "channel")?)?,
+                attempt: col(&row, "attempts")?,
+                fence: col(&row, "fence")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// How one attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Failed; try again at `retry_at`, or `None` when the schedule is used up (dead).
+    Transient { retry_at: Option<Timestamp> },
+    /// Failed for good (dead).
+    Permanent,
+    /// Not sent because it no longer applies (voided).
+    Dropped,
+}
+
+impl Outcome {
+    fn name(&self) -> &'static str {
+        match self {
+            Outcome::Sent => "sent",
+            Outcome::Transient { .. } => "transient",
+            Outcome::Permanent => "permanent",
+            Outcome::Dropped => "dropped",
+        }
+    }
+}
+
+/// One recorded attempt.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    pub attempt: i64,
+    pub started_at: Timestamp,
+    pub duration_ms: i64,
+    pub outcome: String,
+    pub code: Option<String>,
+    pub reply: Option<String>,
+}
+
+/// What the provider said.
+pub struct AttemptRecord<'a> {
+    pub started_at: Timestamp,
+    pub duration_ms: i64,
+    pub outcome: Outcome,
+    pub code: Option<&'a str>,
+    pub reply: Option<&'a str>,
+}
+
+/// Records an attempt and moves the job on, but only if the caller still holds the job
+/// (same fence, still `sending`): a worker whose lease expired and was overtaken records
+/// its attempt for the history without touching the job. Returns whether the job moved.
+pub async fn record(c: &mut Conn, job: &ClaimedJob, r: &AttemptRecord<'_>, now: Timestamp) -> StoreResult<bool> {
+    let reply = r.reply.map(|s| s.chars().take(1_000).collect::<String>());
+    sqlx::query(
+        "INSERT INTO delivery_attempts (job_id, attempt, fence, channel, started_at, duration_ms, outcome, code, reply)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(job.id)
+    .bind(job.attempt)
+    .bind(job.fence)
+    .bind(job.channel.as_str())
+    .bind(r.started_at.millis())
+    .bind(r.duration_ms)
+    .bind(r.outcome.name())
+    .bind(r.code.map(str::to_owned))
+    .bind(reply.clone())
+    .execute(&mut *c)
+    .await?;
+    let (state, due_at, sent_at, error) = match r.outcome {
+        Outcome::Sent => (JobState::Sent, None, Some(now.millis()), None),
+        Outcome::Transient { retry_at: Some(at) } => (JobState::Pending, Some(at.millis()), None, reply),
+        Outcome::Transient { retry_at: None } => (
+            JobState::Dead,
+            None,
+            None,
+            Some(format!("retries exhausted; last reply: {}", reply.unwrap_or_default())),
+        ),
+        Outcome::Permanent => (JobState::Dead, None, None, reply),
+        Outcome::Dropped => (JobState::Voided, None, None, reply),
+    };
+    let moved = sqlx::query(
+        "UPDATE delivery_jobs SET state = $1, due_at = COALESCE($2, due_at), sent_at = $3, last_error = $4,
+             lease_until = NULL, updated_at = $5
+         WHERE id = $6 AND fence = $7 AND state = 'sending'",
+    )
+    .bind(state.as_str())
+    .bind(due_at)
+    .bind(sent_at)
+    .bind(error)
+    .bind(now.millis())
+    .bind(job.id)
+    .bind(job.fence)
+    .execute(&mut *c)
+    .await?;
+    Ok(moved.rows_affected() == 1)
+}
+
+/// The attempts of a job, oldest first.
+pub async fn attempts(c: &mut Conn, job_id: i64) -> StoreResult<Vec<Attempt>> {
+    let rows = sqlx::query(
+        "SELECT attempt, started_at, duration_ms, outcome, code, reply FROM delivery_attempts
+         WHERE job_id = $1 ORDER BY id",
+    )
+    .bind(job_id)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Attempt {
+                attempt: col(r, "attempt")?,
+                started_at: Timestamp::from_millis(col(r, "started_at")?),
+                duration_ms: col(r, "duration_ms")?,
+                outcome: col(r, "outcome")?,
+                code: col(r, "code")?,
+                reply: col(r, "reply")?,
+            })
+        })
+        .collect()
+}
+
+/// Queues a dead job again, due now, with a fresh retry schedule. `false` when there is
+/// no such job or it is not dead.
+pub async fn retry_dead(c: &mut Conn, id: i64, now: Timestamp) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE delivery_jobs SET state = 'pending', due_at = $1, attempts = 0, updated_at = $1
+         WHERE id = $2 AND state = 'dead'",
+    )
+    .bind(now.millis())
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn get(c: &mut Conn, id: i64) -> StoreResult<Option<DeliveryJob>> {
+    let f = JobFilter {
+        limit: 1,
+        before_id: Some(id + 1),
+        ..JobFilter::default()
+    };
+    Ok(list(c, &f).await?.into_iter().find(|j| j.id == id))
+}
