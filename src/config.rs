@@ -153,7 +153,10 @@ pub enum SmsProviderKind {
     Webhook,
 }
 
-fn serialize_redacted_opt<S: serde::Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_redacted_opt<S: serde::Serializer>(
+    v: &Option<SecretString>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match v {
         Some(_) => s.serialize_str("[redacted]"),
         None => s.serialize_none(),
@@ -194,7 +197,17 @@ impl Default for DeliverySettings {
             batch_size: 64,
             lease: m(2),
             poll_interval: Duration::from_millis(500),
-            retry_schedule: vec![m(1), m(5), m(15), m(30), m(60), m(120), m(240), m(480), m(480)],
+            retry_schedule: vec![
+                m(1),
+                m(5),
+                m(15),
+                m(30),
+                m(60),
+                m(120),
+                m(240),
+                m(480),
+                m(480),
+            ],
             retry_jitter: 0.2,
         }
     }
@@ -424,14 +437,22 @@ impl Settings {
         }
         lettre::message::Mailbox::from_str(&self.email.from)
             .map_err(|e| anyhow::anyhow!("invalid value for email.from: {e}"))?;
-        if self.email.smtp.host.as_deref().is_some_and(|h| h.trim().is_empty()) {
+        if self
+            .email
+            .smtp
+            .host
+            .as_deref()
+            .is_some_and(|h| h.trim().is_empty())
+        {
             bail!("invalid value for email.smtp.host: must not be empty");
         }
         if self.email.smtp.pool_size == 0 {
             bail!("invalid value for email.smtp.pool_size: at least 1");
         }
         match self.sms.provider {
-            SmsProviderKind::Twilio if self.sms.twilio_account_sid.is_none() || self.sms.from.is_none() => {
+            SmsProviderKind::Twilio
+                if self.sms.twilio_account_sid.is_none() || self.sms.from.is_none() =>
+            {
                 bail!("invalid value for sms.provider: twilio needs sms.twilio_account_sid and sms.from")
             }
             SmsProviderKind::Webhook if self.sms.webhook_url.is_none() => {

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod http;

@@ -4,8 +4,10 @@ use anyhow::Context;
 use carebell::accounts::{create_account, NewAccount};
 use carebell::clock::{Clock, SystemClock};
 use carebell::config::Settings;
+use carebell::domain::Channel;
 use carebell::lifecycle::Lifecycle;
-use carebell::startup::{cancel_on_signal, open_store, Application};
+use carebell::startup::{build_dispatcher, cancel_on_signal, open_store, Application};
+use carebell::store::deliveries::{self, JobFilter, JobState};
 use carebell::{demo, telemetry};
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
@@ -48,6 +50,27 @@ enum Command {
     Demo {
         #[command(flatten)]
         db: DbArgs,
+    },
+    /// Run only the dispatcher (for a separate worker process; set delivery.enabled =
+    /// false on the API servers then).
+    Worker {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List delivery jobs, newest first, as GET /api/v1/admin/deliveries does.
+    Deliveries {
+        #[command(flatten)]
+        db: DbArgs,
+        /// pending, sending, sent, dead or voided.
+        #[arg(long)]
+        state: Option<String>,
+        /// email or sms.
+        #[arg(long)]
+        channel: Option<String>,
+        #[arg(long)]
+        appointment_id: Option<i64>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
     },
     /// Create an account, e.g. the first admin. The password is read from
     /// CAREBELL_NEW_USER_PASSWORD, or from the first line of standard input.
@@ -104,7 +127,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { db, .. }
         | Command::Migrate { db }
         | Command::Demo { db }
-        | Command::UserAdd { db, .. } => db,
+        | Command::UserAdd { db, .. }
+        | Command::Worker { db }
+        | Command::Deliveries { db, .. } => db,
     };
     if let Some(url) = &db_args.database_url {
         settings.database.url = SecretString::from(url.clone());
@@ -168,6 +193,61 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let user = create_account(&store, request, SystemClock.now()).await?;
             store.close().await;
             println!("created {} {} (id {})", user.role, user.email, user.id);
+        }
+        Command::Worker { .. } => {
+            let store = open_store(&settings).await?;
+            let clock: carebell::clock::SharedClock = Arc::new(SystemClock);
+            let dispatcher = build_dispatcher(&settings, &store, &clock)?;
+            let shutdown = CancellationToken::new();
+            cancel_on_signal(shutdown.clone());
+            dispatcher.run(shutdown).await;
+            store.close().await;
+        }
+        Command::Deliveries {
+            state,
+            channel,
+            appointment_id,
+            limit,
+            ..
+        } => {
+            let filter = JobFilter {
+                state: state
+                    .as_deref()
+                    .map(JobState::parse)
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!(e.0))?,
+                channel: channel
+                    .as_deref()
+                    .map(Channel::parse)
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!(e.0))?,
+                appointment_id,
+                limit: limit.clamp(1, 10_000),
+                ..JobFilter::default()
+            };
+            let store = open_store(&settings).await?;
+            let mut c = store.acquire().await?;
+            let jobs = deliveries::list(&mut c, &filter).await?;
+            println!(
+                "{:>7}  {:<8} {:<6} {:<24} {:>9} {:>8}  {:<20}  last error",
+                "id", "state", "chan", "kind", "recipient", "attempts", "due"
+            );
+            for j in &jobs {
+                println!(
+                    "{:>7}  {:<8} {:<6} {:<24} {:>9} {:>8}  {:<20}  {}",
+                    j.id,
+                    j.state.as_str(),
+                    j.channel.as_str(),
+                    j.kind,
+                    j.recipient_id,
+                    j.attempts,
+                    j.due_at.to_string(),
+                    j.last_error.as_deref().unwrap_or("")
+                );
+            }
+            println!("{} deliveries", jobs.len());
+            drop(c);
+            store.close().await;
         }
         Command::Serve { demo, .. } => {
             let app = Application::build(settings.clone()).await?;

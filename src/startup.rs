@@ -2,9 +2,12 @@
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
+use crate::delivery::live::LiveHub;
+use crate::delivery::Dispatcher;
 use crate::http::{self, AppState};
 use crate::lifecycle::Lifecycle;
 use crate::store::Store;
+use crate::templates::{describe_source, Templates};
 use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,6 +19,8 @@ pub struct Application {
     listener: TcpListener,
     addr: SocketAddr,
     state: AppState,
+    dispatcher: Dispatcher,
+    run_dispatcher: bool,
 }
 
 impl Application {
@@ -32,17 +37,27 @@ impl Application {
             .with_context(|| format!("binding server.listen {}", settings.server.listen))?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let lifecycle = Lifecycle::new(store.clone(), clock.clone(), settings.lifecycle.clone());
+        let dispatcher = build_dispatcher(&settings, &store, &clock)?;
+        let run_dispatcher = settings.delivery.enabled;
         let state = AppState {
             store,
             lifecycle,
             clock,
+            live: dispatcher.live().clone(),
             settings: Arc::new(settings),
         };
         Ok(Self {
             listener,
             addr,
             state,
+            dispatcher,
+            run_dispatcher,
         })
+    }
+
+    /// The dispatcher, for tests that step it by hand (with `delivery.enabled = false`).
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -57,13 +72,42 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let router = http::router(self.state.clone());
         tracing::info!(addr = %self.addr, database = self.state.store.backend().name(), "carebell is listening");
-        axum::serve(self.listener, router)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        let worker = self
+            .run_dispatcher
+            .then(|| tokio::spawn(self.dispatcher.clone().run(shutdown.clone())));
+        let stop = shutdown.clone();
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(async move { stop.cancelled().await })
             .await
-            .context("serving HTTP")?;
+            .context("serving HTTP");
+        // Whatever ended the server, the dispatcher finishes its sends before we close.
+        shutdown.cancel();
+        if let Some(worker) = worker {
+            if let Err(e) = worker.await {
+                tracing::error!(error = %e, "dispatcher task ended abnormally");
+            }
+        }
         self.state.store.close().await;
-        Ok(())
+        served
     }
+}
+
+/// The dispatcher with its templates and channels, as configured.
+pub fn build_dispatcher(
+    settings: &Settings,
+    store: &Store,
+    clock: &SharedClock,
+) -> anyhow::Result<Dispatcher> {
+    let templates = Templates::load(&settings.clinic, &settings.server.public_url)
+        .context("loading templates")?;
+    tracing::info!(templates = %describe_source(settings.clinic.templates_dir.as_deref()), "templates loaded");
+    Dispatcher::new(
+        settings,
+        store.clone(),
+        clock.clone(),
+        Arc::new(templates),
+        LiveHub::default(),
+    )
 }
 
 /// Opens the configured database, creating the SQLite folder and applying migrations

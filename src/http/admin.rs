@@ -1,7 +1,7 @@
 //! Clinic administration: accounts and the delivery log.
 
 use super::auth::{AdminRole, As};
-use super::extract::{ApiQuery, Body};
+use super::extract::{ApiPath, ApiQuery, Body};
 use super::{page_limit, ApiError, ApiResult, AppState};
 use crate::accounts::{create_account, AccountError, NewAccount};
 use crate::domain::Channel;
@@ -75,4 +75,43 @@ pub async fn list_deliveries(
     Ok(Json(
         json!({ "deliveries": jobs, "next_before": next_before }),
     ))
+}
+
+/// `GET /api/v1/admin/deliveries/{id}`: one job with every attempt.
+pub async fn delivery_detail(
+    State(state): State<AppState>,
+    _admin: As<AdminRole>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Value>> {
+    let mut c = state.store.acquire().await?;
+    let job = deliveries::get(&mut c, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delivery"))?;
+    let attempts = deliveries::attempts(&mut c, id).await?;
+    Ok(Json(json!({ "delivery": job, "attempts": attempts })))
+}
+
+/// `POST /api/v1/admin/deliveries/{id}/retry`: queues a dead job again, due now.
+pub async fn retry_delivery(
+    State(state): State<AppState>,
+    _admin: As<AdminRole>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<Value>> {
+    let mut c = state.store.acquire().await?;
+    let job = deliveries::get(&mut c, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delivery"))?;
+    if !deliveries::retry_dead(&mut c, id, state.clock.now()).await? {
+        return Err(ApiError::conflict(
+            "not_dead",
+            format!(
+                "only dead deliveries can be retried; this one is {}",
+                job.state.as_str()
+            ),
+        ));
+    }
+    let job = deliveries::get(&mut c, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delivery"))?;
+    Ok(Json(json!({ "delivery": job })))
 }

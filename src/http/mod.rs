@@ -32,6 +32,8 @@ pub struct AppState {
     pub lifecycle: Lifecycle,
     pub clock: SharedClock,
     pub settings: Arc<Settings>,
+    /// Announces in-app notifications as they are delivered (for live dashboards).
+    pub live: crate::delivery::live::LiveHub,
 }
 
 /// Every route of the service.
@@ -75,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         .route("/notifications/{id}/read", post(notifications::mark_read))
         .route("/admin/users", post(admin::create_user))
         .route("/admin/deliveries", get(admin::list_deliveries))
+        .route("/admin/deliveries/{id}", get(admin::delivery_detail))
+        .route("/admin/deliveries/{id}/retry", post(admin::retry_delivery))
         .route("/openapi.json", get(openapi::document));
 
     Router::new()

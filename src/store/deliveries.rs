@@ -190,7 +190,9 @@ pub async fn claim(
 pub enum Outcome {
     Sent,
     /// Failed; try again at `retry_at`, or `None` when the schedule is used up (dead).
-    Transient { retry_at: Option<Timestamp> },
+    Transient {
+        retry_at: Option<Timestamp>,
+    },
     /// Failed for good (dead).
     Permanent,
     /// Not sent because it no longer applies (voided).
@@ -231,7 +233,12 @@ pub struct AttemptRecord<'a> {
 /// Records an attempt and moves the job on, but only if the caller still holds the job
 /// (same fence, still `sending`): a worker whose lease expired and was overtaken records
 /// its attempt for the history without touching the job. Returns whether the job moved.
-pub async fn record(c: &mut Conn, job: &ClaimedJob, r: &AttemptRecord<'_>, now: Timestamp) -> StoreResult<bool> {
+pub async fn record(
+    c: &mut Conn,
+    job: &ClaimedJob,
+    r: &AttemptRecord<'_>,
+    now: Timestamp,
+) -> StoreResult<bool> {
     let reply = r.reply.map(|s| s.chars().take(1_000).collect::<String>());
     sqlx::query(
         "INSERT INTO delivery_attempts (job_id, attempt, fence, channel, started_at, duration_ms, outcome, code, reply)
@@ -250,12 +257,17 @@ pub async fn record(c: &mut Conn, job: &ClaimedJob, r: &AttemptRecord<'_>, now: 
     .await?;
     let (state, due_at, sent_at, error) = match r.outcome {
         Outcome::Sent => (JobState::Sent, None, Some(now.millis()), None),
-        Outcome::Transient { retry_at: Some(at) } => (JobState::Pending, Some(at.millis()), None, reply),
+        Outcome::Transient { retry_at: Some(at) } => {
+            (JobState::Pending, Some(at.millis()), None, reply)
+        }
         Outcome::Transient { retry_at: None } => (
             JobState::Dead,
             None,
             None,
-            Some(format!("retries exhausted; last reply: {}", reply.unwrap_or_default())),
+            Some(format!(
+                "retries exhausted; last reply: {}",
+                reply.unwrap_or_default()
+            )),
         ),
         Outcome::Permanent => (JobState::Dead, None, None, reply),
         Outcome::Dropped => (JobState::Voided, None, None, reply),

@@ -146,3 +146,67 @@ pub async fn mark_all_read(c: &mut Conn, recipient_id: i64, now: Timestamp) -> S
     .await?;
     Ok(done.rows_affected())
 }
+
+/// A notification with its recipient, for the dispatcher.
+pub async fn with_recipient(
+    c: &mut Conn,
+    id: i64,
+) -> StoreResult<Option<(Notification, super::users::User)>> {
+    let row = sqlx::query(&format!(
+        "SELECT {}, n.id AS n_id, n.recipient_id, n.kind, n.severity, n.title, n.message, n.link, n.data,
+                n.appointment_id, n.read_at, n.created_at
+         FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE n.id = $1",
+        super::users::COLUMNS
+    ))
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let user = super::users::from_row(&row)?;
+    let read_at: Option<i64> = col(&row, "read_at")?;
+    let data: String = col(&row, "data")?;
+    let n = Notification {
+        id: col(&row, "n_id")?,
+        recipient_id: col(&row, "recipient_id")?,
+        kind: NotificationKind::parse(&col::<String>(&row, "kind")?)?,
+        severity: Severity::parse(&col::<String>(&row, "severity")?)?,
+        title: col(&row, "title")?,
+        message: col(&row, "message")?,
+        link: col(&row, "link")?,
+        data: serde_json::from_str(&data).map_err(|e| super::StoreError::Corrupt(e.to_string()))?,
+        appointment_id: col(&row, "appointment_id")?,
+        read: read_at.is_some(),
+        read_at: read_at.map(Timestamp::from_millis),
+        created_at: Timestamp::from_millis(col(&row, "created_at")?),
+    };
+    Ok(Some((n, user)))
+}
+
+/// Marks up to `limit` in-app notifications delivered and returns `(id, recipient_id)`
+/// of each, oldest first, for the live-push hook.
+pub async fn claim_undelivered(
+    c: &mut Conn,
+    backend: super::Backend,
+    now: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<(i64, i64)>> {
+    let skip_locked = match backend {
+        super::Backend::Sqlite => "",
+        super::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+    };
+    let rows = sqlx::query(&format!(
+        "UPDATE notifications SET delivered_at = $1
+         WHERE id IN (SELECT id FROM notifications WHERE delivered_at IS NULL ORDER BY id LIMIT $2{skip_locked})
+         RETURNING id, recipient_id"
+    ))
+    .bind(now.millis())
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut out = rows
+        .iter()
+        .map(|r| Ok((col(r, "id")?, col(r, "recipient_id")?)))
+        .collect::<StoreResult<Vec<(i64, i64)>>>()?;
+    out.sort_unstable();
+    Ok(out)
+}

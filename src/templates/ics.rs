@@ -2,7 +2,15 @@
 //! the appointment's, the SEQUENCE its version, so calendar programs update one event.
 
 use crate::domain::Timestamp;
-use crate::store::appointments::Appointment;
+
+/// The appointment as the calendar sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct CalendarEvent {
+    pub appointment_id: i64,
+    pub version: i64,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CalendarMethod {
@@ -21,7 +29,7 @@ impl CalendarMethod {
 
 /// Builds the calendar file; `domain` makes the UID globally unique.
 pub fn calendar_for(
-    a: &Appointment,
+    a: &CalendarEvent,
     method: CalendarMethod,
     summary: &str,
     organizer: &str,
@@ -41,7 +49,7 @@ pub fn calendar_for(
         "CALSCALE:GREGORIAN".to_owned(),
         format!("METHOD:{}", method.as_str()),
         "BEGIN:VEVENT".to_owned(),
-        format!("UID:appointment-{}@{}", a.id, domain),
+        format!("UID:appointment-{}@{}", a.appointment_id, domain),
         format!("SEQUENCE:{}", a.version),
         format!("DTSTAMP:{}", stamp(now)),
         format!("DTSTART:{}", stamp(a.starts_at)),
@@ -103,7 +111,10 @@ mod tests {
         for line in out.split("\r\n").filter(|l| !l.is_empty()) {
             assert!(line.len() <= 75, "{line:?} is {} octets", line.len());
         }
-        assert_eq!(out.replace("\r\n ", ""), format!("SUMMARY:{}\r\n", "é".repeat(60)));
+        assert_eq!(
+            out.replace("\r\n ", ""),
+            format!("SUMMARY:{}\r\n", "é".repeat(60))
+        );
     }
 
     #[test]

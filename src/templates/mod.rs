@@ -7,7 +7,7 @@
 
 mod ics;
 
-pub use ics::{calendar_for, CalendarMethod};
+pub use ics::{calendar_for, CalendarEvent, CalendarMethod};
 
 use crate::config::ClinicSettings;
 use crate::domain::{Language, NotificationKind, Timestamp};
@@ -22,9 +22,18 @@ use std::path::Path;
 const EMBEDDED: &[(&str, &str)] = &[
     ("email.html", include_str!("../../templates/email.html")),
     ("email.txt", include_str!("../../templates/email.txt")),
-    ("messages/en.toml", include_str!("../../templates/messages/en.toml")),
-    ("messages/fr.toml", include_str!("../../templates/messages/fr.toml")),
-    ("messages/ar.toml", include_str!("../../templates/messages/ar.toml")),
+    (
+        "messages/en.toml",
+        include_str!("../../templates/messages/en.toml"),
+    ),
+    (
+        "messages/fr.toml",
+        include_str!("../../templates/messages/fr.toml"),
+    ),
+    (
+        "messages/ar.toml",
+        include_str!("../../templates/messages/ar.toml"),
+    ),
 ];
 
 /// A message ready for a channel.
@@ -94,7 +103,10 @@ impl Templates {
     fn check(&self) -> anyhow::Result<()> {
         for kind in NotificationKind::ALL {
             if self.messages["en"].get(kind.as_str()).is_none() {
-                bail!("template messages/en.toml has no [{}] section", kind.as_str());
+                bail!(
+                    "template messages/en.toml has no [{}] section",
+                    kind.as_str()
+                );
             }
             for lang in Language::ALL {
                 self.render_parts(*kind, lang, sample_context())
@@ -133,8 +145,18 @@ impl Templates {
         self.render_parts(n.kind, lang, ctx)
     }
 
-    fn render_parts(&self, kind: NotificationKind, lang: Language, ctx: Value) -> anyhow::Result<Rendered> {
-        let table = |l: &str| self.messages.get(l).and_then(|m| m.get(kind.as_str())).and_then(|v| v.as_table());
+    fn render_parts(
+        &self,
+        kind: NotificationKind,
+        lang: Language,
+        ctx: Value,
+    ) -> anyhow::Result<Rendered> {
+        let table = |l: &str| {
+            self.messages
+                .get(l)
+                .and_then(|m| m.get(kind.as_str()))
+                .and_then(|v| v.as_table())
+        };
         let (lang, strings) = match table(lang.code()) {
             Some(t) => (lang, t),
             None => (Language::En, table("en").context("no English text")?),
@@ -188,7 +210,12 @@ impl Templates {
             Some(src) => Some(self.env.render_str(src, &ctx)?.trim().to_owned()),
             None => None,
         };
-        Ok(Rendered { subject, html, text, sms })
+        Ok(Rendered {
+            subject,
+            html,
+            text,
+            sms,
+        })
     }
 
     pub fn clinic(&self) -> &str {

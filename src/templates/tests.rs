@@ -32,7 +32,10 @@ fn notification(kind: NotificationKind, data: serde_json::Value) -> Notification
 }
 
 fn templates() -> Templates {
-    let clinic = ClinicSettings { name: "Clinique du Parc".into(), templates_dir: None };
+    let clinic = ClinicSettings {
+        name: "Clinique du Parc".into(),
+        templates_dir: None,
+    };
     Templates::load(&clinic, "https://care.example/").unwrap()
 }
 
@@ -55,34 +58,79 @@ fn every_kind_renders_in_every_language_at_load() {
 
 #[test]
 fn html_escapes_names_and_text_keeps_them_plain() {
-    let r = templates().render(&confirmed(), &user(Language::En, "Europe/Paris")).unwrap();
+    let r = templates()
+        .render(&confirmed(), &user(Language::En, "Europe/Paris"))
+        .unwrap();
     assert!(r.html.contains("Dr &lt;b&gt;Haddad&lt;"), "{}", r.html);
     assert!(!r.html.contains("<b>Haddad"));
-    assert!(r.text.contains("Dr <b>Haddad</b> confirmed your appointment"), "{}", r.text);
-    assert!(r.text.contains("https://care.example/patient-dashboard/appointments/7"));
+    assert!(
+        r.text
+            .contains("Dr <b>Haddad</b> confirmed your appointment"),
+        "{}",
+        r.text
+    );
+    assert!(r
+        .text
+        .contains("https://care.example/patient-dashboard/appointments/7"));
 }
 
 #[test]
 fn times_are_in_the_recipients_zone_and_language() {
     let t = templates();
-    let fr = t.render(&confirmed(), &user(Language::Fr, "Europe/Paris")).unwrap();
-    assert!(fr.subject.contains("mardi 1 décembre 2026, 10:00 (Europe/Paris)"), "{}", fr.subject);
-    let en = t.render(&confirmed(), &user(Language::En, "America/New_York")).unwrap();
-    assert!(en.subject.contains("Tuesday 1 December 2026, 04:00 (America/New_York)"), "{}", en.subject);
-    let ar = t.render(&confirmed(), &user(Language::Ar, "Africa/Casablanca")).unwrap();
-    assert!(ar.html.contains("dir=\"rtl\"") && ar.html.contains("ديسمبر"), "{}", ar.subject);
+    let fr = t
+        .render(&confirmed(), &user(Language::Fr, "Europe/Paris"))
+        .unwrap();
+    assert!(
+        fr.subject
+            .contains("mardi 1 décembre 2026, 10:00 (Europe/Paris)"),
+        "{}",
+        fr.subject
+    );
+    let en = t
+        .render(&confirmed(), &user(Language::En, "America/New_York"))
+        .unwrap();
+    assert!(
+        en.subject
+            .contains("Tuesday 1 December 2026, 04:00 (America/New_York)"),
+        "{}",
+        en.subject
+    );
+    let ar = t
+        .render(&confirmed(), &user(Language::Ar, "Africa/Casablanca"))
+        .unwrap();
+    assert!(
+        ar.html.contains("dir=\"rtl\"") && ar.html.contains("ديسمبر"),
+        "{}",
+        ar.subject
+    );
 }
 
 #[test]
 fn sms_carries_the_minimum_and_fits_one_segment_in_english() {
     let mut n = confirmed();
     n.data["status_reason"] = json!("chest pain follow-up");
-    let r = templates().render(&n, &user(Language::En, "Europe/Paris")).unwrap();
+    let r = templates()
+        .render(&n, &user(Language::En, "Europe/Paris"))
+        .unwrap();
     let sms = r.sms.unwrap();
-    assert!(sms.chars().count() <= 160, "{} chars: {sms}", sms.chars().count());
-    assert!(sms.contains("Clinique du Parc") && sms.contains("10:00"), "{sms}");
+    assert!(
+        sms.chars().count() <= 160,
+        "{} chars: {sms}",
+        sms.chars().count()
+    );
+    assert!(
+        sms.contains("Clinique du Parc") && sms.contains("10:00"),
+        "{sms}"
+    );
     assert!(!sms.contains("chest"), "{sms}");
-    assert!(templates().render(&notification(NotificationKind::BookingReceived, json!({})), &user(Language::En, "UTC")).unwrap().sms.is_none());
+    assert!(templates()
+        .render(
+            &notification(NotificationKind::BookingReceived, json!({})),
+            &user(Language::En, "UTC")
+        )
+        .unwrap()
+        .sms
+        .is_none());
 }
 
 #[test]
@@ -90,7 +138,11 @@ fn subjects_cannot_carry_line_breaks() {
     let mut n = notification(NotificationKind::SystemNotice, json!({}));
     n.title = "Hello\r\nBcc: evil@example.org".into();
     let r = templates().render(&n, &user(Language::En, "UTC")).unwrap();
-    assert!(!r.subject.contains('\n') && !r.subject.contains('\r'), "{:?}", r.subject);
+    assert!(
+        !r.subject.contains('\n') && !r.subject.contains('\r'),
+        "{:?}",
+        r.subject
+    );
 }
 
 #[test]
@@ -100,11 +152,17 @@ fn a_clinic_folder_overrides_single_files() {
     let en = include_str!("../../templates/messages/en.toml")
         .replace("Your appointment is confirmed", "See you soon!");
     std::fs::write(dir.join("messages/en.toml"), en).unwrap();
-    let clinic = ClinicSettings { name: "C".into(), templates_dir: Some(dir.clone()) };
+    let clinic = ClinicSettings {
+        name: "C".into(),
+        templates_dir: Some(dir.clone()),
+    };
     let t = Templates::load(&clinic, "http://x").unwrap();
     let r = t.render(&confirmed(), &user(Language::En, "UTC")).unwrap();
     assert!(r.html.contains("See you soon!"));
     std::fs::write(dir.join("email.html"), "{% if %}").unwrap();
-    assert!(Templates::load(&clinic, "http://x").is_err(), "a broken override stops start-up");
+    assert!(
+        Templates::load(&clinic, "http://x").is_err(),
+        "a broken override stops start-up"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

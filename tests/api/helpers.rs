@@ -33,6 +33,7 @@ pub struct TestApp {
     pub admin: TestUser,
     pub engine: Engine,
     pub store: carebell::store::Store,
+    pub dispatcher: carebell::delivery::Dispatcher,
     shutdown: CancellationToken,
     next_user: AtomicU32,
 }
@@ -80,10 +81,30 @@ async fn database_url(engine: Engine) -> String {
 }
 
 pub async fn spawn_app(engine: Engine) -> TestApp {
+    spawn_app_with(engine, |_| {}).await
+}
+
+/// A folder of its own under the test target directory.
+pub fn scratch_dir(what: &str) -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(what)
+        .join(uuid::Uuid::new_v4().simple().to_string());
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Like [`spawn_app`], with settings adjusted by `configure`. The dispatcher does not run
+/// by itself: tests step it with [`TestApp::drain`] while they move the clock.
+pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::default();
     settings.server.listen = "127.0.0.1:0".parse().unwrap();
     settings.database.url = SecretString::from(database_url(engine).await);
     settings.database.max_connections = 10;
+    settings.delivery.enabled = false;
+    settings.delivery.retry_jitter = 0.0;
+    settings.email.outbox_dir = scratch_dir("mail");
+    settings.sms.outbox_dir = scratch_dir("sms");
+    configure(&mut settings);
     let clock = ManualClock::new(Timestamp::from_millis(T0_MS));
     let app = Application::build_with_clock(settings, clock.clone())
         .await
@@ -112,6 +133,7 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
     drop(c);
 
     let store = app.state().store.clone();
+    let dispatcher = app.dispatcher().clone();
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run_until_stopped(shutdown.clone()));
     let http = reqwest::Client::builder()
@@ -130,6 +152,7 @@ pub async fn spawn_app(engine: Engine) -> TestApp {
         },
         engine,
         store,
+        dispatcher,
         shutdown,
         next_user: AtomicU32::new(1),
     };
@@ -144,6 +167,29 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// Steps the dispatcher until a step finds nothing to do; returns the summed work.
+    pub async fn drain(&self) -> carebell::delivery::Tick {
+        let mut total = carebell::delivery::Tick::default();
+        for _ in 0..100 {
+            let t = self
+                .dispatcher
+                .dispatch_once()
+                .await
+                .expect("dispatcher step");
+            if t.is_idle() {
+                return total;
+            }
+            total.claimed += t.claimed;
+            total.sent += t.sent;
+            total.retrying += t.retrying;
+            total.dead += t.dead;
+            total.dropped += t.dropped;
+            total.overtaken += t.overtaken;
+            total.in_app += t.in_app;
+        }
+        panic!("the dispatcher never became idle");
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -172,6 +218,7 @@ impl TestApp {
         if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
             b.extend(e.clone());
         }
+        let email = body["email"].as_str().unwrap().to_owned();
         let (status, created) = self.post(&self.admin, "/api/v1/admin/users", body).await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         TestUser {

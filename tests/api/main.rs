@@ -1,10 +1,12 @@
 //! Integration tests: one binary, each scenario run on SQLite and on PostgreSQL.
 
 mod helpers;
+mod peers;
 
 mod access;
 mod auth;
 mod concurrency;
+mod delivery;
 mod errors;
 mod lifecycle;
 mod notifications;

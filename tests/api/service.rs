@@ -30,6 +30,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/notifications/{id}/read"),
     ("post", "/api/v1/admin/users"),
     ("get", "/api/v1/admin/deliveries"),
+    ("get", "/api/v1/admin/deliveries/{id}"),
+    ("post", "/api/v1/admin/deliveries/{id}/retry"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/healthz"),
     ("get", "/practitioner-dashboard/api/notifications/"),

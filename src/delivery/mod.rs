@@ -1,0 +1,403 @@
+//! The dispatcher: claims due delivery jobs with a lease, renders them, sends them through
+//! the channel adapters, records every attempt, retries transient failures on the
+//! configured schedule and dead-letters permanent ones. In-app notifications are marked
+//! delivered and announced to the live-push hook.
+//!
+//! A step ([`Dispatcher::dispatch_once`]) plus a thin loop ([`Dispatcher::run`]) that
+//! sleeps only when idle. No transaction is open during a send: the claim commits first,
+//! the outcome is written after.
+
+pub mod email;
+pub mod live;
+pub mod policy;
+pub mod sms;
+
+use crate::clock::SharedClock;
+use crate::config::Settings;
+use crate::domain::{Channel, NotificationKind, Role, Timestamp};
+use crate::store::deliveries::{self, AttemptRecord, ClaimedJob, Outcome};
+use crate::store::notifications::{self, Notification};
+use crate::store::users::User;
+use crate::store::Store;
+use crate::templates::{calendar_for, CalendarEvent, CalendarMethod, Templates};
+use anyhow::Context;
+use email::{mailbox, Mailer};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::Message;
+use live::{LiveEvent, LiveHub};
+use policy::{Failure, RetryPolicy};
+use secrecy::{ExposeSecret, SecretString};
+use sms::SmsGateway;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// What one step did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tick {
+    pub claimed: usize,
+    pub sent: usize,
+    pub retrying: usize,
+    pub dead: usize,
+    pub dropped: usize,
+    /// Results not recorded on the job because another worker had taken it over.
+    pub overtaken: usize,
+    pub in_app: usize,
+}
+
+impl Tick {
+    pub fn is_idle(&self) -> bool {
+        self.claimed == 0 && self.in_app == 0
+    }
+}
+
+/// Everything the dispatcher needs.
+#[derive(Clone)]
+pub struct Dispatcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    clock: SharedClock,
+    templates: Arc<Templates>,
+    mailer: Mailer,
+    sms: SmsGateway,
+    live: LiveHub,
+    policy: RetryPolicy,
+    from: Mailbox,
+    domain: String,
+    batch_size: i64,
+    lease: Duration,
+    poll_interval: Duration,
+}
+
+impl Dispatcher {
+    pub fn new(
+        settings: &Settings,
+        store: Store,
+        clock: SharedClock,
+        templates: Arc<Templates>,
+        live: LiveHub,
+    ) -> anyhow::Result<Self> {
+        let from: Mailbox = settings.email.from.parse().context("email.from")?;
+        let domain = from.email.domain().to_owned();
+        let mailer = Mailer::from_settings(&settings.email)?;
+        let sms = SmsGateway::from_settings(&settings.sms)?;
+        tracing::info!(email = %mailer.describe(), sms = sms.describe(), "delivery channels");
+        let d = &settings.delivery;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                templates,
+                mailer,
+                sms,
+                live,
+                policy: RetryPolicy::new(d.retry_schedule.clone(), d.retry_jitter),
+                from,
+                domain,
+                batch_size: i64::from(d.batch_size),
+                lease: d.lease,
+                poll_interval: d.poll_interval,
+            }),
+        })
+    }
+
+    pub fn live(&self) -> &LiveHub {
+        &self.inner.live
+    }
+
+    /// Runs until `shutdown`; a step in progress (and its sends) always finishes first.
+    pub async fn run(self, shutdown: CancellationToken) {
+        tracing::info!("dispatcher started");
+        while !shutdown.is_cancelled() {
+            let idle = match self.dispatch_once().await {
+                Ok(tick) => tick.is_idle(),
+                Err(e) => {
+                    tracing::error!(
+                        error = format!("{e:#}"),
+                        "dispatcher step failed; retrying shortly"
+                    );
+                    true
+                }
+            };
+            if idle {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.inner.poll_interval) => {}
+                    _ = shutdown.cancelled() => {}
+                }
+            }
+        }
+        tracing::info!("dispatcher stopped");
+    }
+
+    /// One step: delivers pending in-app notifications, then claims and sends one batch of
+    /// due jobs. Tests call it until it reports nothing done.
+    #[tracing::instrument(skip_all)]
+    pub async fn dispatch_once(&self) -> anyhow::Result<Tick> {
+        let me = &self.inner;
+        let mut tick = Tick {
+            in_app: self.deliver_in_app().await?,
+            ..Tick::default()
+        };
+        let now = me.clock.now();
+        let jobs = {
+            let mut c = me.store.acquire().await?;
+            deliveries::claim(&mut c, me.store.backend(), now, me.lease, me.batch_size).await?
+        };
+        tick.claimed = jobs.len();
+        let results =
+            futures_util::future::join_all(jobs.iter().map(|job| self.attempt(job))).await;
+        for (job, (started_at, elapsed, result)) in jobs.iter().zip(results) {
+            let outcome = match &result {
+                Ok(_) => Outcome::Sent,
+                Err(JobError::Dropped(_)) => Outcome::Dropped,
+                Err(JobError::Failed(Failure::Permanent { .. })) => Outcome::Permanent,
+                Err(JobError::Failed(Failure::Transient { .. })) => Outcome::Transient {
+                    retry_at: me.policy.next_retry(job.attempt, me.clock.now()),
+                },
+            };
+            let (code, reply) = match &result {
+                Ok(r) => (Some(r.code.as_str()), Some(r.reply.as_str())),
+                Err(JobError::Failed(f)) => (f.code(), Some(f.reply())),
+                Err(JobError::Dropped(why)) => (None, Some(why.as_str())),
+            };
+            let record = AttemptRecord {
+                started_at,
+                duration_ms: i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
+                outcome,
+                code,
+                reply,
+            };
+            let moved = {
+                let mut c = me.store.acquire().await?;
+                deliveries::record(&mut c, job, &record, me.clock.now()).await?
+            };
+            match (moved, outcome) {
+                (false, _) => tick.overtaken += 1,
+                (true, Outcome::Sent) => tick.sent += 1,
+                (true, Outcome::Transient { retry_at: Some(_) }) => tick.retrying += 1,
+                (true, Outcome::Transient { retry_at: None } | Outcome::Permanent) => {
+                    tick.dead += 1
+                }
+                (true, Outcome::Dropped) => tick.dropped += 1,
+            }
+            tracing::info!(
+                job_id = job.id,
+                channel = job.channel.as_str(),
+                attempt = job.attempt,
+                outcome = ?outcome,
+                recorded = moved,
+                "delivery attempt"
+            );
+        }
+        Ok(tick)
+    }
+
+    /// Marks pending in-app notifications delivered and announces them.
+    async fn deliver_in_app(&self) -> anyhow::Result<usize> {
+        let me = &self.inner;
+        let mut c = me.store.acquire().await?;
+        let delivered = notifications::claim_undelivered(
+            &mut c,
+            me.store.backend(),
+            me.clock.now(),
+            me.batch_size * 16,
+        )
+        .await?;
+        for (notification_id, recipient_id) in &delivered {
+            me.live.publish(LiveEvent {
+                recipient_id: *recipient_id,
+                notification_id: *notification_id,
+            });
+        }
+        Ok(delivered.len())
+    }
+
+    /// Renders and sends one job. Returns when it started, how long it took and how it went.
+    async fn attempt(&self, job: &ClaimedJob) -> (Timestamp, Duration, Result<Receipt, JobError>) {
+        let started_at = self.inner.clock.now();
+        let clock = Instant::now();
+        let result = self.send(job).await;
+        (started_at, clock.elapsed(), result)
+    }
+
+    async fn send(&self, job: &ClaimedJob) -> Result<Receipt, JobError> {
+        let me = &self.inner;
+        let found = {
+            let mut c = me
+                .store
+                .acquire()
+                .await
+                .map_err(|e| JobError::transient(format!("database: {e}")))?;
+            notifications::with_recipient(&mut c, job.notification_id)
+                .await
+                .map_err(|e| JobError::transient(format!("database: {e}")))?
+        };
+        let (n, to) =
+            found.ok_or_else(|| JobError::Dropped("the notification no longer exists".into()))?;
+        let rendered = me
+            .templates
+            .render(&n, &to)
+            .map_err(|e| JobError::Failed(Failure::permanent(None, format!("template: {e:#}"))))?;
+        match job.channel {
+            Channel::Email => {
+                let message = self.email_for(&n, &to, rendered)?;
+                let stem = format!("n{}-email", n.id);
+                me.mailer
+                    .send(message, &stem)
+                    .await
+                    .map(|a| Receipt {
+                        code: a.code,
+                        reply: a.reply,
+                    })
+                    .map_err(JobError::Failed)
+            }
+            Channel::Sms => {
+                let phone = to.phone.as_ref().ok_or_else(|| {
+                    JobError::Dropped("the recipient has no phone number any more".into())
+                })?;
+                let text = rendered.sms.ok_or_else(|| {
+                    JobError::Failed(Failure::permanent(None, "no SMS text for this kind"))
+                })?;
+                me.sms
+                    .send(&format!("n{}-sms", n.id), phone.as_str(), &text)
+                    .await
+                    .map(|a| Receipt {
+                        code: a.code,
+                        reply: a.reply,
+                    })
+                    .map_err(JobError::Failed)
+            }
+            Channel::InApp => Err(JobError::Dropped("in-app needs no job".into())),
+        }
+    }
+
+    /// Builds the MIME message: text and HTML alternatives, and an iCalendar file for
+    /// patients when the appointment was confirmed, moved or cancelled.
+    fn email_for(
+        &self,
+        n: &Notification,
+        to: &User,
+        r: crate::templates::Rendered,
+    ) -> Result<Message, JobError> {
+        let me = &self.inner;
+        let recipient = mailbox(to.name.as_str(), to.email.as_str()).map_err(JobError::Failed)?;
+        let date: std::time::SystemTime = me.clock.now().to_datetime().into();
+        let builder = Message::builder()
+            .from(me.from.clone())
+            .to(recipient)
+            .subject(r.subject.clone())
+            .date(date)
+            // Stable per notification: a message sent twice (reply lost) is one message.
+            .message_id(Some(format!("<n{}.email@{}>", n.id, me.domain)));
+        let alternative = MultiPart::alternative_plain_html(r.text, r.html);
+        let body = match self.calendar(n, to) {
+            Some((method, ics)) => {
+                let content_type = ContentType::parse(&format!(
+                    "text/calendar; charset=utf-8; method={}",
+                    method.as_str()
+                ))
+                .map_err(|e| {
+                    JobError::Failed(Failure::permanent(None, format!("calendar type: {e}")))
+                })?;
+                MultiPart::mixed()
+                    .multipart(alternative)
+                    .singlepart(Attachment::new("appointment.ics".into()).body(ics, content_type))
+            }
+            None => alternative,
+        };
+        builder.multipart(body).map_err(|e| {
+            JobError::Failed(Failure::permanent(
+                None,
+                format!("building the message: {e}"),
+            ))
+        })
+    }
+
+    fn calendar(&self, n: &Notification, to: &User) -> Option<(CalendarMethod, String)> {
+        if to.role != Role::Patient {
+            return None;
+        }
+        let d = &n.data;
+        let confirmed = d.get("status").and_then(|s| s.as_str()) == Some("confirmed");
+        let method = match n.kind {
+            NotificationKind::AppointmentConfirmed => CalendarMethod::Request,
+            NotificationKind::AppointmentModified if confirmed => CalendarMethod::Request,
+            NotificationKind::AppointmentCancelled | NotificationKind::CancellationConfirmed => {
+                CalendarMethod::Cancel
+            }
+            _ => return None,
+        };
+        let ts = |k: &str| {
+            d.get(k)
+                .and_then(|v| v.as_str())
+                .and_then(|s| Timestamp::parse_rfc3339(s).ok())
+        };
+        let event = CalendarEvent {
+            appointment_id: d.get("appointment_id")?.as_i64()?,
+            version: d.get("appointment_version")?.as_i64()?,
+            starts_at: ts("starts_at")?,
+            ends_at: ts("ends_at")?,
+        };
+        let practitioner = d
+            .get("practitioner_name")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let summary = format!("{} – {}", self.inner.templates.clinic(), practitioner);
+        let me = &self.inner;
+        Some((
+            method,
+            calendar_for(
+                &event,
+                method,
+                &summary,
+                me.from.email.as_ref(),
+                to.email.as_str(),
+                &me.domain,
+                me.clock.now(),
+            ),
+        ))
+    }
+}
+
+struct Receipt {
+    code: String,
+    reply: String,
+}
+
+enum JobError {
+    Failed(Failure),
+    /// Not sent because it no longer applies.
+    Dropped(String),
+}
+
+impl JobError {
+    fn transient(reply: String) -> Self {
+        Self::Failed(Failure::transient(None, reply))
+    }
+}
+
+/// A secret given directly (environment) or as a file holding it (first line).
+pub(crate) fn read_secret(
+    value: Option<&SecretString>,
+    file: Option<&Path>,
+    name: &str,
+) -> anyhow::Result<Option<String>> {
+    if let Some(v) = value {
+        return Ok(Some(v.expose_secret().to_owned()));
+    }
+    match file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the secret file for {name}"))?;
+            Ok(Some(
+                text.lines().next().unwrap_or_default().trim().to_owned(),
+            ))
+        }
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,331 @@
+//! Durable delivery through real peers: an SMTP server process and an HTTP SMS provider.
+
+use crate::helpers::TestApp;
+use crate::on_both_engines;
+use crate::peers::{SmsPeer, SmtpPeer};
+use carebell::config::{Settings, SmsProviderKind, SmtpSecurity};
+use carebell::domain::Role;
+use mail_parser::{MessageParser, MimeHeaders};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn smtp_to(peer: &SmtpPeer) -> impl FnOnce(&mut Settings) + '_ {
+    move |s: &mut Settings| {
+        s.email.smtp.host = Some("127.0.0.1".into());
+        s.email.smtp.port = Some(peer.port);
+        s.email.smtp.security = SmtpSecurity::None;
+        s.email.smtp.timeout = Duration::from_secs(5);
+        s.clinic.name = "Clinique du Parc".into();
+    }
+}
+
+async fn delivery(app: &TestApp, id: i64) -> Value {
+    let (status, body) = app
+        .get(&app.admin, &format!("/api/v1/admin/deliveries/{id}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// Jobs of the appointment as (id, kind, channel, state).
+async fn job_states(app: &TestApp, appointment: i64) -> Vec<(i64, String, String, String)> {
+    let (_, body) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/admin/deliveries?appointment_id={appointment}"),
+        )
+        .await;
+    let mut jobs: Vec<_> = body["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| {
+            (
+                j["id"].as_i64().unwrap(),
+                j["kind"].as_str().unwrap().to_owned(),
+                j["channel"].as_str().unwrap().to_owned(),
+                j["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    jobs.sort();
+    jobs
+}
+
+on_both_engines! {
+    async fn emails_reach_a_real_smtp_server_with_both_parts_headers_and_calendar(app) {
+        let _ = app; // this scenario needs its own SMTP settings
+        let peer = SmtpPeer::start().await;
+        let app = spawn_app_with(app.engine, smtp_to(&peer)).await;
+        let doctor = app.user_with(Role::Practitioner, json!({"name": "Dr Haddad & Co"})).await;
+        let patient = app.user_with(Role::Patient, json!({"name": "<script>alert(1)</script>", "language": "fr"})).await;
+        let slot = app.slots(&doctor, &[48]).await[0];
+        let id = app.book(&patient, slot).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+
+        let tick = app.drain().await;
+        assert_eq!((tick.sent, tick.dead, tick.retrying), (3, 0, 0), "{tick:?}");
+        let mails = peer.messages();
+        assert_eq!(mails.len(), 3);
+        let parsed: Vec<_> = mails.iter().map(|m| MessageParser::default().parse(m).unwrap()).collect();
+        let confirmed = parsed
+            .iter()
+            .find(|m| m.subject().unwrap_or_default().starts_with("Rendez-vous confirmé"))
+            .expect("the confirmation, in French");
+        let notification = app.notifications(&patient).await[0]["id"].as_i64().unwrap();
+        assert_eq!(confirmed.message_id(), Some(format!("n{notification}.email@carebell.localhost").as_str()));
+        assert!(confirmed.date().is_some());
+        assert!(confirmed.from().unwrap().first().unwrap().address().unwrap().contains("no-reply@carebell.localhost"));
+        assert_eq!(confirmed.to().unwrap().first().unwrap().address(), Some(patient.email.as_str()));
+        assert!(confirmed.subject().unwrap().contains("(Europe/Paris)"), "{:?}", confirmed.subject());
+
+        let text = confirmed.body_text(0).unwrap();
+        let html = confirmed.body_html(0).unwrap();
+        assert!(text.contains("Dr Haddad & Co a confirmé votre rendez-vous"), "{text}");
+        assert!(html.contains("Dr Haddad &amp; Co"), "{html}");
+        assert!(html.contains("style=\""), "CSS is inlined");
+        let booked = parsed.iter().find(|m| m.subject().unwrap_or_default().starts_with("New appointment request")).unwrap();
+        let booked_html = booked.body_html(0).unwrap();
+        assert!(booked_html.contains("&lt;script&gt;alert(1)&lt;"), "{booked_html}");
+        assert!(!booked_html.contains("<script>"));
+
+        let ics = confirmed.attachments().find(|a| a.attachment_name() == Some("appointment.ics")).expect("calendar file");
+        let ics = String::from_utf8_lossy(ics.contents()).to_string();
+        assert!(ics.contains("METHOD:REQUEST") && ics.contains("STATUS:CONFIRMED"), "{ics}");
+        assert!(ics.contains(&format!("UID:appointment-{id}@carebell.localhost")));
+        assert!(ics.contains("SEQUENCE:2") && ics.contains("DTSTART:20261203T080000Z"), "{ics}");
+        assert!(!booked.attachments().any(|a| a.attachment_name().is_some()), "no calendar for a mere request");
+
+        // Every job sent once, with its attempt recorded.
+        for (job, _, channel, state) in job_states(&app, id).await {
+            assert_eq!(state, "sent", "{channel}");
+            let detail = delivery(&app, job).await;
+            let attempts = detail["attempts"].as_array().unwrap();
+            assert_eq!(attempts.len(), 1, "{detail}");
+            let expected = if channel == "email" { "250" } else { "file" };
+            assert_eq!((attempts[0]["outcome"].as_str(), attempts[0]["code"].as_str()), (Some("sent"), Some(expected)));
+        }
+        // In-app notifications were handed to the live hook too.
+        assert_eq!(app.drain().await, carebell::delivery::Tick::default());
+    }
+
+    async fn cancellation_mail_carries_a_calendar_cancel_with_the_same_uid(app) {
+        let _ = app;
+        let peer = SmtpPeer::start().await;
+        let app = spawn_app_with(app.engine, smtp_to(&peer)).await;
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.user(Role::Patient).await;
+        let slot = app.slots(&doctor, &[48]).await[0];
+        let id = app.book(&patient, slot).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/cancel"), json!({"reason": "ill"})).await;
+        app.drain().await;
+        let mails = peer.messages();
+        let cancel = mails
+            .iter()
+            .map(|m| MessageParser::default().parse(m).unwrap())
+            .find(|m| m.subject().unwrap_or_default().starts_with("Appointment cancelled"))
+            .unwrap()
+            .attachments()
+            .map(|a| String::from_utf8_lossy(a.contents()).to_string())
+            .next()
+            .unwrap();
+        assert!(cancel.contains("METHOD:CANCEL") && cancel.contains("STATUS:CANCELLED"), "{cancel}");
+        assert!(cancel.contains(&format!("UID:appointment-{id}@")) && cancel.contains("SEQUENCE:3"), "{cancel}");
+    }
+
+    async fn an_smtp_outage_loses_nothing_and_sends_each_message_once(app) {
+        let _ = app;
+        let mut peer = SmtpPeer::start().await;
+        let app = spawn_app_with(app.engine, smtp_to(&peer)).await;
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.user(Role::Patient).await;
+        let slot = app.slots(&doctor, &[48]).await[0];
+        peer.down().await;
+        let id = app.book(&patient, slot).await;
+
+        let tick = app.drain().await;
+        assert_eq!((tick.claimed, tick.retrying, tick.sent), (2, 2, 0), "{tick:?}");
+        assert!(job_states(&app, id).await.iter().all(|j| j.3 == "pending"));
+        assert_eq!(app.drain().await.claimed, 0, "nothing is due before the retry time");
+
+        peer.up().await;
+        app.clock.advance(Duration::from_secs(61));
+        let tick = app.drain().await;
+        assert_eq!((tick.claimed, tick.sent), (2, 2), "{tick:?}");
+        assert_eq!(peer.messages().len(), 2, "each message once");
+        for (job, ..) in job_states(&app, id).await {
+            let detail = delivery(&app, job).await;
+            let outcomes: Vec<&str> = detail["attempts"].as_array().unwrap().iter().map(|a| a["outcome"].as_str().unwrap()).collect();
+            assert_eq!(outcomes, ["transient", "sent"], "{detail}");
+            assert_eq!(detail["delivery"]["state"], "sent");
+        }
+    }
+
+    async fn a_451_is_retried_until_exhausted_and_a_550_is_dead_at_once(app) {
+        let _ = app;
+        let peer = SmtpPeer::start().await;
+        let app = spawn_app_with(app.engine, |s| {
+            smtp_to(&peer)(s);
+            s.delivery.retry_schedule = vec![Duration::from_secs(60), Duration::from_secs(120)];
+        })
+        .await;
+        let doctor = app.user(Role::Practitioner).await;
+        let busy = app.user_with(Role::Patient, json!({"email": "tempfail.ann@clinic.example"})).await;
+        let gone = app.user_with(Role::Patient, json!({"email": "reject.bob@clinic.example"})).await;
+        let fine = app.user(Role::Patient).await;
+        let slots = app.slots(&doctor, &[48, 50, 52]).await;
+        let busy_appt = app.book(&busy, slots[0]).await;
+        let gone_appt = app.book(&gone, slots[1]).await;
+        let fine_appt = app.book(&fine, slots[2]).await;
+
+        let tick = app.drain().await;
+        assert_eq!((tick.sent, tick.retrying, tick.dead), (4, 1, 1), "{tick:?}");
+        let job_of = |jobs: Vec<(i64, String, String, String)>| jobs.into_iter().find(|j| j.1 == "booking_received").unwrap();
+        let (gone_job, .., state) = job_of(job_states(&app, gone_appt).await);
+        assert_eq!(state, "dead");
+        let detail = delivery(&app, gone_job).await;
+        assert!(detail["delivery"]["last_error"].as_str().unwrap().contains("No such user"), "{detail}");
+        assert_eq!(detail["attempts"][0]["code"], "550");
+        assert_eq!(job_of(job_states(&app, fine_appt).await).3, "sent", "a poison job blocks nobody");
+
+        let (busy_job, ..) = job_of(job_states(&app, busy_appt).await);
+        let detail = delivery(&app, busy_job).await;
+        assert_eq!((detail["delivery"]["state"].as_str(), detail["attempts"][0]["code"].as_str()), (Some("pending"), Some("451")));
+        app.clock.advance(Duration::from_secs(60));
+        assert_eq!(app.drain().await.retrying, 1);
+        app.clock.advance(Duration::from_secs(120));
+        assert_eq!(app.drain().await.dead, 1);
+        let detail = delivery(&app, busy_job).await;
+        assert_eq!(detail["attempts"].as_array().unwrap().len(), 3, "{detail}");
+        assert!(detail["delivery"]["last_error"].as_str().unwrap().starts_with("retries exhausted"), "{detail}");
+
+        // An operator retries a dead job; one that is not dead is refused.
+        let (status, body) = app.post(&app.admin, &format!("/api/v1/admin/deliveries/{busy_job}/retry"), json!({})).await;
+        assert_eq!((status, body["delivery"]["state"].as_str()), (StatusCode::OK, Some("pending")), "{body}");
+        let (status, e) = app.post(&app.admin, &format!("/api/v1/admin/deliveries/{busy_job}/retry"), json!({})).await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::CONFLICT, Some("not_dead")));
+        assert_eq!(app.drain().await.retrying, 1, "a fresh schedule after a manual retry");
+        let (_, dead) = app.get(&app.admin, "/api/v1/admin/deliveries?state=dead").await;
+        assert_eq!(dead["deliveries"].as_array().unwrap().len(), 1);
+    }
+
+    async fn sms_provider_answers_are_classified_like_smtp_replies(app) {
+        let _ = app;
+        let provider = SmsPeer::start().await;
+        let app = spawn_app_with(app.engine, |s| {
+            s.sms.provider = SmsProviderKind::Webhook;
+            s.sms.webhook_url = Some(format!("{}/sms", provider.base_url));
+            s.sms.webhook_token = Some(secrecy::SecretString::from("test-token-not-secret"));
+            s.sms.from = Some("Carebell".into());
+        })
+        .await;
+        let doctor = app.user(Role::Practitioner).await;
+        let hours: Vec<u64> = (0..4).map(|i| 48 + i * 2).collect();
+        let slots = app.slots(&doctor, &hours).await;
+        let mut appointments = Vec::new();
+        for (slot, code) in slots.iter().zip(["200", "429", "500", "400"]) {
+            let patient = app.user_with(Role::Patient, json!({"phone": format!("+33600000{code}")})).await;
+            let id = app.book(&patient, *slot).await;
+            app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+            appointments.push((code, id));
+        }
+        app.drain().await;
+        for (code, id) in &appointments {
+            let sms = job_states(&app, *id).await.into_iter().find(|j| j.2 == "sms").unwrap();
+            let expected = match *code { "200" => "sent", "400" => "dead", _ => "pending" };
+            assert_eq!(sms.3, expected, "provider answered {code}");
+        }
+        let requests = provider.requests();
+        assert_eq!(requests.len(), 4);
+        for r in &requests {
+            assert_eq!(r.headers["authorization"], "Bearer test-token-not-secret");
+            let body: Value = serde_json::from_str(&r.body).unwrap();
+            let text = body["body"].as_str().unwrap();
+            assert!(text.chars().count() <= 160 && !text.contains("back pain"), "{text}");
+            assert_eq!(body["from"], "Carebell");
+        }
+    }
+
+    async fn twilio_adapter_posts_the_form_twilio_expects(app) {
+        let _ = app;
+        let provider = SmsPeer::start().await;
+        let app = spawn_app_with(app.engine, |s| {
+            s.sms.provider = SmsProviderKind::Twilio;
+            s.sms.twilio_base_url = provider.base_url.clone();
+            s.sms.twilio_account_sid = Some("AC123".into());
+            s.sms.twilio_auth_token = Some(secrecy::SecretString::from("token-for-tests"));
+            s.sms.from = Some("+15005550006".into());
+        })
+        .await;
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.user_with(Role::Patient, json!({"phone": "+33600000200"})).await;
+        let slot = app.slots(&doctor, &[48]).await[0];
+        let id = app.book(&patient, slot).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+        app.drain().await;
+        let r = &provider.requests()[0];
+        assert_eq!(r.path, "/2010-04-01/Accounts/AC123/Messages.json");
+        assert!(r.headers["authorization"].to_str().unwrap().starts_with("Basic "));
+        let form: Vec<(String, String)> = serde_urlencoded::from_str(&r.body).unwrap();
+        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        assert_eq!((get("To").as_deref(), get("From").as_deref()), (Some("+33600000200"), Some("+15005550006")));
+        assert!(get("Body").unwrap().contains("confirmed"));
+        assert_eq!(job_states(&app, id).await.into_iter().find(|j| j.2 == "sms").unwrap().3, "sent");
+    }
+
+    async fn a_worker_killed_between_claim_and_record_loses_nothing(app) {
+        let _ = app;
+        let peer = SmtpPeer::start().await;
+        let app = spawn_app_with(app.engine, smtp_to(&peer)).await;
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.user(Role::Patient).await;
+        let slot = app.slots(&doctor, &[48]).await[0];
+        let id = app.book(&patient, slot).await;
+
+        // A worker claims the jobs and dies before sending or recording anything.
+        let dead_worker = {
+            let mut c = app.store.acquire().await.unwrap();
+            carebell::store::deliveries::claim(&mut c, app.store.backend(), app.clock_now(), Duration::from_secs(120), 10)
+                .await
+                .unwrap()
+        };
+        assert_eq!(dead_worker.len(), 2);
+        assert_eq!(app.drain().await.claimed, 0, "leased jobs are not taken while the lease runs");
+        app.clock.advance(Duration::from_secs(121));
+        let tick = app.drain().await;
+        assert_eq!((tick.claimed, tick.sent), (2, 2), "{tick:?}");
+        assert_eq!(peer.messages().len(), 2);
+
+        // The dead worker comes back and tries to record a failure: fenced off.
+        let mut c = app.store.acquire().await.unwrap();
+        let stale = carebell::store::deliveries::AttemptRecord {
+            started_at: app.clock_now(),
+            duration_ms: 1,
+            outcome: carebell::store::deliveries::Outcome::Permanent,
+            code: Some("550"),
+            reply: Some("late"),
+        };
+        let moved = carebell::store::deliveries::record(&mut c, &dead_worker[0], &stale, app.clock_now()).await.unwrap();
+        assert!(!moved);
+        drop(c);
+        assert!(job_states(&app, id).await.iter().all(|j| j.3 == "sent"));
+    }
+
+    async fn in_app_notifications_are_handed_to_the_live_hook(app) {
+        let mut live = app.dispatcher.live().subscribe();
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.user(Role::Patient).await;
+        let slot = app.slots(&doctor, &[48]).await[0];
+        app.book(&patient, slot).await;
+        let tick = app.drain().await;
+        assert_eq!(tick.in_app, 2);
+        let mut recipients = vec![live.recv().await.unwrap().recipient_id, live.recv().await.unwrap().recipient_id];
+        recipients.sort();
+        assert_eq!(recipients, [patient.id.min(doctor.id), patient.id.max(doctor.id)]);
+        assert!(live.try_recv().is_err(), "each once");
+        // Without SMTP configured, mail lands in the outbox folder.
+        assert_eq!(tick.sent, 2);
+    }
+}

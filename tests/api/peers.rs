@@ -1,0 +1,138 @@
+//! Real peers for delivery tests: an SMTP server process (aiosmtpd) and an HTTP server
+//! playing an SMS provider.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::{Json, Router};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// An aiosmtpd server on loopback that stores what it accepts (see tests/smtp_peer.py).
+pub struct SmtpPeer {
+    pub port: u16,
+    pub dir: PathBuf,
+    child: Option<Child>,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl SmtpPeer {
+    pub async fn start() -> Self {
+        let mut peer = Self {
+            port: free_port(),
+            dir: crate::helpers::scratch_dir("smtp"),
+            child: None,
+        };
+        peer.up().await;
+        peer
+    }
+
+    /// Starts (again) on the same port and folder.
+    pub async fn up(&mut self) {
+        let python = std::env::var("CAREBELL_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_peer.py");
+        let mut child = Command::new(&python)
+            .arg(script)
+            .arg("--port")
+            .arg(self.port.to_string())
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("starting the SMTP peer with {python} (scripts/test installs aiosmtpd): {e}")
+            });
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let ready = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await;
+        match ready {
+            Ok(Ok(Some(line))) if line.starts_with("READY") => {}
+            other => panic!("the SMTP peer did not start (is aiosmtpd installed?): {other:?}"),
+        }
+        self.child = Some(child);
+    }
+
+    /// Stops the server: connections are refused until [`SmtpPeer::up`].
+    pub async fn down(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill().await;
+        }
+    }
+
+    /// Every message received so far, in order, as raw bytes.
+    pub fn messages(&self) -> Vec<Vec<u8>> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    }
+}
+
+/// What the fake SMS provider received.
+#[derive(Debug, Clone)]
+pub struct SmsRequest {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+/// An HTTP server on loopback answering SMS requests with the status encoded in the last
+/// three digits of the destination number (…200, …429, …500, …400).
+pub struct SmsPeer {
+    pub base_url: String,
+    pub received: Arc<Mutex<Vec<SmsRequest>>>,
+}
+
+impl SmsPeer {
+    pub async fn start() -> Self {
+        let received = Arc::new(Mutex::new(Vec::new()));
+        async fn handle(
+            State(log): State<Arc<Mutex<Vec<SmsRequest>>>>,
+            uri: axum::http::Uri,
+            headers: HeaderMap,
+            body: String,
+        ) -> (StatusCode, Json<serde_json::Value>) {
+            let status = body
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|d| d.len() >= 8)
+                .find_map(|d| d[d.len() - 3..].parse::<u16>().ok())
+                .and_then(|code| StatusCode::from_u16(code).ok())
+                .unwrap_or(StatusCode::OK);
+            log.lock().unwrap().push(SmsRequest {
+                path: uri.path().to_owned(),
+                headers,
+                body,
+            });
+            (
+                status,
+                Json(serde_json::json!({ "sid": "SM123", "status": status.as_u16() })),
+            )
+        }
+        let app = Router::new()
+            .route("/{*path}", post(handle))
+            .with_state(received.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Self { base_url, received }
+    }
+
+    pub fn requests(&self) -> Vec<SmsRequest> {
+        self.received.lock().unwrap().clone()
+    }
+}
