@@ -197,7 +197,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker { .. } => {
             let store = open_store(&settings).await?;
             let clock: carebell::clock::SharedClock = Arc::new(SystemClock);
-            let dispatcher = build_dispatcher(&settings, &store, &clock)?;
+            let dispatcher = build_dispatcher(&settings, &store, &clock, Default::default())?;
             let shutdown = CancellationToken::new();
             cancel_on_signal(shutdown.clone());
             dispatcher.run(shutdown).await;

@@ -5,7 +5,7 @@ use crate::config::Settings;
 use crate::delivery::live::LiveHub;
 use crate::delivery::Dispatcher;
 use crate::http::{self, AppState};
-use crate::lifecycle::Lifecycle;
+use crate::lifecycle::{Lifecycle, WakeSignal};
 use crate::store::Store;
 use crate::templates::{describe_source, Templates};
 use anyhow::Context;
@@ -36,8 +36,14 @@ impl Application {
             .await
             .with_context(|| format!("binding server.listen {}", settings.server.listen))?;
         let addr = listener.local_addr().context("reading the bound address")?;
-        let lifecycle = Lifecycle::new(store.clone(), clock.clone(), settings.lifecycle.clone());
-        let dispatcher = build_dispatcher(&settings, &store, &clock)?;
+        let wake = WakeSignal::default();
+        let lifecycle = Lifecycle::with_wake_signal(
+            store.clone(),
+            clock.clone(),
+            settings.lifecycle.clone(),
+            wake.clone(),
+        );
+        let dispatcher = build_dispatcher(&settings, &store, &clock, wake)?;
         let run_dispatcher = settings.delivery.enabled;
         let state = AppState {
             store,
@@ -97,6 +103,7 @@ pub fn build_dispatcher(
     settings: &Settings,
     store: &Store,
     clock: &SharedClock,
+    wake: WakeSignal,
 ) -> anyhow::Result<Dispatcher> {
     let templates = Templates::load(&settings.clinic, &settings.server.public_url)
         .context("loading templates")?;
@@ -107,6 +114,7 @@ pub fn build_dispatcher(
         clock.clone(),
         Arc::new(templates),
         LiveHub::default(),
+        wake,
     )
 }
 

@@ -15,6 +15,7 @@ pub mod sms;
 use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::domain::{Channel, NotificationKind, Role, Timestamp};
+use crate::lifecycle::WakeSignal;
 use crate::store::deliveries::{self, AttemptRecord, ClaimedJob, Outcome};
 use crate::store::notifications::{self, Notification};
 use crate::store::users::User;
@@ -72,6 +73,7 @@ struct Inner {
     batch_size: i64,
     lease: Duration,
     poll_interval: Duration,
+    wake: WakeSignal,
 }
 
 impl Dispatcher {
@@ -81,6 +83,7 @@ impl Dispatcher {
         clock: SharedClock,
         templates: Arc<Templates>,
         live: LiveHub,
+        wake: WakeSignal,
     ) -> anyhow::Result<Self> {
         let from: Mailbox = settings.email.from.parse().context("email.from")?;
         let domain = from.email.domain().to_owned();
@@ -102,6 +105,7 @@ impl Dispatcher {
                 batch_size: i64::from(d.batch_size),
                 lease: d.lease,
                 poll_interval: d.poll_interval,
+                wake,
             }),
         })
     }
@@ -125,8 +129,11 @@ impl Dispatcher {
                 }
             };
             if idle {
+                // Woken at once by a commit in this process; other instances' work and
+                // retries that come due are found by the poll.
                 tokio::select! {
                     _ = tokio::time::sleep(self.inner.poll_interval) => {}
+                    _ = self.inner.wake.woken() => {}
                     _ = shutdown.cancelled() => {}
                 }
             }
@@ -151,6 +158,8 @@ impl Dispatcher {
         tick.claimed = jobs.len();
         let results =
             futures_util::future::join_all(jobs.iter().map(|job| self.attempt(job))).await;
+        // All sends of the batch are over; their outcomes are written in one transaction.
+        let mut tx = me.store.begin().await?;
         for (job, (started_at, elapsed, result)) in jobs.iter().zip(results) {
             let outcome = match &result {
                 Ok(_) => Outcome::Sent,
@@ -172,10 +181,7 @@ impl Dispatcher {
                 code,
                 reply,
             };
-            let moved = {
-                let mut c = me.store.acquire().await?;
-                deliveries::record(&mut c, job, &record, me.clock.now()).await?
-            };
+            let moved = deliveries::record(tx.conn(), job, &record, me.clock.now()).await?;
             match (moved, outcome) {
                 (false, _) => tick.overtaken += 1,
                 (true, Outcome::Sent) => tick.sent += 1,
@@ -185,13 +191,25 @@ impl Dispatcher {
                 }
                 (true, Outcome::Dropped) => tick.dropped += 1,
             }
-            tracing::info!(
+            tracing::debug!(
                 job_id = job.id,
                 channel = job.channel.as_str(),
                 attempt = job.attempt,
                 outcome = ?outcome,
                 recorded = moved,
                 "delivery attempt"
+            );
+        }
+        tx.commit().await?;
+        if tick.claimed > 0 {
+            tracing::info!(
+                claimed = tick.claimed,
+                sent = tick.sent,
+                retrying = tick.retrying,
+                dead = tick.dead,
+                dropped = tick.dropped,
+                overtaken = tick.overtaken,
+                "delivery batch"
             );
         }
         Ok(tick)

@@ -84,7 +84,7 @@ impl Lifecycle {
             practitioner: &practitioner,
         };
         record(&mut tx, &Event::Booked(parties), now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(appointment_id = appointment.id, "appointment requested");
         Ok(appointment)
     }
@@ -144,7 +144,7 @@ impl Lifecycle {
             Event::Declined(parties)
         };
         record(&mut tx, &event, now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(status = next.as_str(), "appointment decided");
         Ok(updated)
     }
@@ -185,7 +185,7 @@ impl Lifecycle {
             practitioner: &practitioner,
         };
         record(&mut tx, &Event::Cancelled { parties, by }, now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(cancelled_by = by.as_str(), "appointment cancelled");
         Ok(updated)
     }
@@ -246,7 +246,7 @@ impl Lifecycle {
             previous_start: current.starts_at,
         };
         record(&mut tx, &event, now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         tracing::info!(version = updated.version, "appointment rescheduled");
         Ok(updated)
     }

@@ -70,7 +70,7 @@ impl Lifecycle {
             };
             record(&mut tx, &event, now).await?;
         }
-        commit(tx).await?;
+        self.commit(tx).await?;
         Ok(created)
     }
 
@@ -126,7 +126,7 @@ impl Lifecycle {
             note: note.as_deref(),
         };
         let n = record(&mut tx, &event, now).await?;
-        commit(tx).await?;
+        self.commit(tx).await?;
         Ok(n)
     }
 }

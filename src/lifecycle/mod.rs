@@ -53,15 +53,48 @@ pub struct Lifecycle {
     store: Store,
     clock: SharedClock,
     rules: LifecycleSettings,
+    wake: WakeSignal,
+}
+
+/// Tells the dispatcher in this process that new work was committed, so it need not
+/// wait for its next poll.
+#[derive(Clone, Default)]
+pub struct WakeSignal(std::sync::Arc<tokio::sync::Notify>);
+
+impl WakeSignal {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+
+    pub async fn woken(&self) {
+        self.0.notified().await;
+    }
 }
 
 impl Lifecycle {
     pub fn new(store: Store, clock: SharedClock, rules: LifecycleSettings) -> Self {
+        Self::with_wake_signal(store, clock, rules, WakeSignal::default())
+    }
+
+    pub fn with_wake_signal(
+        store: Store,
+        clock: SharedClock,
+        rules: LifecycleSettings,
+        wake: WakeSignal,
+    ) -> Self {
         Self {
             store,
             clock,
             rules,
+            wake,
         }
+    }
+
+    /// Commits a transaction that wrote notifications and wakes the dispatcher.
+    async fn commit(&self, tx: Tx) -> LifecycleResult<()> {
+        appointments::commit(tx).await?;
+        self.wake.wake();
+        Ok(())
     }
 
     pub fn store(&self) -> &Store {

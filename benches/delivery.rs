@@ -1,0 +1,253 @@
+//! Delivery throughput and latency on SQLite (see docs/BENCHMARKS.md).
+//!
+//! `cargo bench --bench delivery [-- EMAILS IN_APP]` stores EMAILS notifications with an
+//! email job each and IN_APP notifications without jobs, due now, then steps the
+//! dispatcher until all are delivered. Email goes over SMTP (pooled) to a minimal SMTP
+//! sink on loopback that accepts every message. Reports deliveries per second and the
+//! time from due to delivered (p50/p99), read back from the stored timestamps.
+
+use carebell::clock::{Clock, SharedClock, SystemClock};
+use carebell::config::{Settings, SmtpSecurity};
+use carebell::domain::{
+    Channel, Email, Language, NotificationKind, PersonName, Role, Severity, TimeZone,
+};
+use carebell::startup::{build_dispatcher, open_store};
+use carebell::store::notifications::{self, NewNotification};
+use carebell::store::users::{self, NewUser};
+use secrecy::SecretString;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let emails = args.first().copied().unwrap_or(5_000);
+    let in_app = args.get(1).copied().unwrap_or(50_000);
+    let dir = std::env::temp_dir().join(format!("carebell-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let (port, received) = smtp_sink().await?;
+
+    let mut settings = Settings::default();
+    settings.database.url = SecretString::from(format!("sqlite://{}/bench.db", dir.display()));
+    settings.email.smtp.host = Some("127.0.0.1".into());
+    settings.email.smtp.port = Some(port);
+    settings.email.smtp.security = SmtpSecurity::None;
+    settings.email.smtp.pool_size = 16;
+    settings.delivery.batch_size = 256;
+    settings.sms.outbox_dir = dir.join("sms");
+    let store = open_store(&settings).await?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    let wake = carebell::lifecycle::WakeSignal::default();
+    let dispatcher = build_dispatcher(&settings, &store, &clock, wake.clone())?;
+
+    let recipients = seed_recipients(&store, 100).await?;
+    println!(
+        "carebell delivery benchmark (SQLite, {} cores)",
+        std::thread::available_parallelism()?.get()
+    );
+
+    // Email: every notification also has one in-app record, delivered first.
+    insert(&store, &recipients, emails, &[Channel::Email], &clock).await?;
+    let started = Instant::now();
+    let mut sent = 0;
+    while sent < emails {
+        let tick = dispatcher.dispatch_once().await?;
+        sent += tick.sent;
+        anyhow::ensure!(
+            tick.dead == 0 && tick.retrying == 0,
+            "unexpected failures: {tick:?}"
+        );
+    }
+    let secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        received.load(Ordering::SeqCst) as usize == emails,
+        "the sink did not get every message"
+    );
+    let lat = latencies(
+        &store,
+        "SELECT sent_at - due_at FROM delivery_jobs WHERE state = 'sent'",
+    )
+    .await?;
+    report("email over SMTP (pool of 16)", emails, secs, &lat);
+
+    insert(&store, &recipients, in_app, &[], &clock).await?;
+    let started = Instant::now();
+    let mut delivered = 0;
+    while delivered < in_app {
+        delivered += dispatcher.dispatch_once().await?.in_app;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let lat = latencies(
+        &store,
+        "SELECT delivered_at - created_at FROM notifications WHERE id > (SELECT MAX(notification_id) FROM delivery_jobs)",
+    )
+    .await?;
+    report("in-app (marked delivered + live hook)", in_app, secs, &lat);
+
+    // Steady state: commits at a fixed rate while the dispatcher loop runs, woken by each
+    // commit as the lifecycle wakes it. Latency here is what a user waits.
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let worker = tokio::spawn(dispatcher.clone().run(shutdown.clone()));
+    for (label, channels, per_tick) in [
+        ("steady email, 200/s", vec![Channel::Email], 10),
+        ("steady in-app, 2,000/s", vec![], 100),
+    ] {
+        let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM notifications")
+            .fetch_one(store.pool())
+            .await?;
+        let ticks = 100; // every 50 ms for 5 s
+        let mut interval = tokio::time::interval(std::time::Duration::from_millis(50));
+        for _ in 0..ticks {
+            interval.tick().await;
+            insert(&store, &recipients, per_tick, &channels, &clock).await?;
+            wake.wake();
+        }
+        let total = ticks * per_tick;
+        let sql = if channels.is_empty() {
+            format!("SELECT delivered_at - created_at FROM notifications WHERE id > {before} AND delivered_at IS NOT NULL")
+        } else {
+            format!("SELECT j.sent_at - j.due_at FROM delivery_jobs j WHERE j.notification_id > {before} AND j.state = 'sent'")
+        };
+        let deadline = Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let lat = latencies(&store, &sql).await.unwrap_or_default();
+            if lat.len() >= total {
+                report(label, total, 5.0, &lat);
+                break;
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "{label}: only {} of {total} delivered",
+                lat.len()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    shutdown.cancel();
+    worker.await?;
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn report(what: &str, n: usize, secs: f64, lat: &[i64]) {
+    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
+    println!(
+        "{what}: {n} in {secs:.2} s = {:.0}/s; due -> delivered p50 {} ms, p99 {} ms",
+        n as f64 / secs,
+        pct(0.50),
+        pct(0.99)
+    );
+}
+
+async fn latencies(store: &carebell::store::Store, sql: &str) -> anyhow::Result<Vec<i64>> {
+    let mut v: Vec<i64> = sqlx::query_scalar(sql).fetch_all(store.pool()).await?;
+    v.sort_unstable();
+    anyhow::ensure!(!v.is_empty(), "no latencies");
+    Ok(v)
+}
+
+async fn seed_recipients(store: &carebell::store::Store, n: usize) -> anyhow::Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(n);
+    let mut c = store.acquire().await?;
+    for i in 0..n {
+        let u = NewUser {
+            role: Role::Patient,
+            name: PersonName::parse(&format!("Patient {i}"))?,
+            email: Email::parse(&format!("patient{i}@bench.example"))?,
+            phone: None,
+            time_zone: TimeZone::parse("Europe/Paris")?,
+            language: Language::ALL[i % 3],
+            password_hash: "x".into(),
+        };
+        ids.push(users::insert(&mut c, &u, SystemClock.now()).await?.id);
+    }
+    Ok(ids)
+}
+
+async fn insert(
+    store: &carebell::store::Store,
+    recipients: &[i64],
+    n: usize,
+    channels: &[Channel],
+    clock: &SharedClock,
+) -> anyhow::Result<()> {
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1_000) {
+        // Each chunk is due when it is written.
+        let now = clock.now();
+        let mut tx = store.begin().await?;
+        for i in chunk {
+            let note = NewNotification {
+                recipient_id: recipients[i % recipients.len()],
+                kind: NotificationKind::AppointmentConfirmed,
+                severity: Severity::Success,
+                title: "Appointment confirmed".into(),
+                message: "Dr Haddad confirmed your appointment.".into(),
+                link: Some(format!("/patient-dashboard/appointments/{i}")),
+                data: serde_json::json!({
+                    "appointment_id": i, "appointment_version": 2, "status": "confirmed",
+                    "starts_at": "2026-12-01T09:00:00Z", "ends_at": "2026-12-01T09:30:00Z",
+                    "patient_name": "Patient", "practitioner_name": "Dr Amina Haddad",
+                }),
+                appointment_id: None,
+                appointment_version: None,
+                channels: channels.to_vec(),
+            };
+            notifications::insert(tx.conn(), &note, now).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(())
+}
+
+/// A minimal SMTP server that accepts every message (the benchmark's peer).
+async fn smtp_sink() -> anyhow::Result<(u16, Arc<AtomicU64>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let received = Arc::new(AtomicU64::new(0));
+    let count = received.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let count = count.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let reply: &[u8] = if in_data {
+                        if line == "." {
+                            in_data = false;
+                            count.fetch_add(1, Ordering::SeqCst);
+                            b"250 2.0.0 queued\r\n"
+                        } else {
+                            continue;
+                        }
+                    } else {
+                        match line.get(..4).map(|v| v.to_ascii_uppercase()).as_deref() {
+                            Some("EHLO") => b"250-sink\r\n250 8BITMIME\r\n",
+                            Some("DATA") => {
+                                in_data = true;
+                                b"354 go ahead\r\n"
+                            }
+                            Some("QUIT") => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                break;
+                            }
+                            _ => b"250 OK\r\n",
+                        }
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    Ok((port, received))
+}
