@@ -2,7 +2,8 @@
 
 Stores every accepted message as <dir>/<n>.eml (envelope recipients in a header line
 X-Envelope-To) and answers by recipient: a local part containing "tempfail" gets 451, one
-containing "reject" gets 550. Prints READY <port> once listening.
+containing "reject" gets 550; for one containing "slow" the reply to DATA comes after 2 s.
+Prints READY <port> once listening.
 """
 import argparse
 import asyncio
@@ -28,6 +29,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any("slow" in r.split("@")[0] for r in envelope.rcpt_tos):
+            await asyncio.sleep(2)
         n = next(self.counter)
         path = os.path.join(self.directory, f"{n:06}.eml")
         tmp = path + ".tmp"

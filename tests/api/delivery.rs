@@ -329,3 +329,80 @@ on_both_engines! {
         assert_eq!(tick.sent, 2);
     }
 }
+
+/// The real binary: SIGTERM while a send is in flight lets it finish and record, then exits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_in_flight_sends_finish_before_exit() {
+    let peer = SmtpPeer::start().await;
+    let app = crate::helpers::spawn_app_with(crate::helpers::Engine::Sqlite, smtp_to(&peer)).await;
+    // The worker process runs on the wall clock.
+    app.clock.set(carebell::domain::Timestamp::from_datetime(
+        chrono::Utc::now(),
+    ));
+    let doctor = app.user(Role::Practitioner).await;
+    let patient = app
+        .user_with(Role::Patient, json!({"email": "slow.sue@clinic.example"}))
+        .await;
+    let slot = app.slots(&doctor, &[48]).await[0];
+    let id = app.book(&patient, slot).await;
+    let url = {
+        // The same database file the test app uses.
+        let row: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT seq, name, file FROM pragma_database_list")
+                .fetch_all(app.store.pool())
+                .await
+                .unwrap_or_default();
+        format!(
+            "sqlite://{}",
+            row.first().map(|r| r.2.clone()).expect("database file")
+        )
+    };
+    let mut worker = tokio::process::Command::new(env!("CARGO_BIN_EXE_carebell"))
+        .args(["worker", "--database-url", &url])
+        .env("CAREBELL__EMAIL__SMTP__HOST", "127.0.0.1")
+        .env("CAREBELL__EMAIL__SMTP__PORT", peer.port.to_string())
+        .env("CAREBELL__EMAIL__SMTP__SECURITY", "none")
+        .env(
+            "CAREBELL__SMS__OUTBOX_DIR",
+            crate::helpers::scratch_dir("sms"),
+        )
+        .env(
+            "CAREBELL__EMAIL__OUTBOX_DIR",
+            crate::helpers::scratch_dir("mail"),
+        )
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // Wait until the slow message is being sent.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let patient_job = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the worker never started sending: {:?}",
+            job_states(&app, id).await
+        );
+        let jobs = job_states(&app, id).await;
+        let job = jobs
+            .into_iter()
+            .find(|j| j.1 == "booking_received")
+            .unwrap();
+        if job.3 == "sending" {
+            break job.0;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let pid = worker.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::time::timeout(Duration::from_secs(20), worker.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "the worker exits cleanly: {status:?}");
+    let detail = delivery(&app, patient_job).await;
+    assert_eq!(detail["delivery"]["state"], "sent", "{detail}");
+    assert_eq!(peer.messages().len(), 2);
+}
