@@ -197,6 +197,8 @@ async fn insert(
                 appointment_id: None,
                 appointment_version: None,
                 channels: channels.to_vec(),
+                visible_from: None,
+                reminder_offset: None,
             };
             notifications::insert(tx.conn(), &note, now).await?;
         }

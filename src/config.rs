@@ -28,6 +28,8 @@ pub struct Settings {
     #[serde(default)]
     pub log: LogSettings,
     #[serde(default)]
+    pub reminders: ReminderSettings,
+    #[serde(default)]
     pub clinic: ClinicSettings,
     #[serde(default)]
     pub delivery: DeliverySettings,
@@ -35,6 +37,27 @@ pub struct Settings {
     pub email: EmailSettings,
     #[serde(default)]
     pub sms: SmsSettings,
+}
+
+/// Reminders before each confirmed appointment.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReminderSettings {
+    /// How long before the start each reminder goes out, as real elapsed time (24 h
+    /// before is 24 h before, also across a daylight-saving change). Default `["24h", "2h"]`.
+    #[serde(with = "humantime_list")]
+    pub offsets: Vec<Duration>,
+}
+
+impl Default for ReminderSettings {
+    fn default() -> Self {
+        Self {
+            offsets: vec![
+                Duration::from_secs(24 * 3600),
+                Duration::from_secs(2 * 3600),
+            ],
+        }
+    }
 }
 
 /// Who the messages come from.
@@ -421,6 +444,22 @@ impl Settings {
         }
         if self.auth.api_token_ttl < Duration::from_secs(60) {
             bail!("invalid value for auth.api_token_ttl: at least 1 minute");
+        }
+        let offsets = &self.reminders.offsets;
+        if offsets.len() > 10
+            || offsets
+                .iter()
+                .any(|o| o.as_secs() < 60 || *o > Duration::from_secs(30 * 86_400))
+        {
+            bail!(
+                "invalid value for reminders.offsets: at most 10 offsets, each from 1m to 30days"
+            );
+        }
+        let mut sorted = offsets.clone();
+        sorted.sort();
+        sorted.dedup();
+        if sorted.len() != offsets.len() {
+            bail!("invalid value for reminders.offsets: each offset once");
         }
         let d = &self.delivery;
         if d.batch_size == 0 || d.batch_size > 10_000 {

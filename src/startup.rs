@@ -42,7 +42,8 @@ impl Application {
             clock.clone(),
             settings.lifecycle.clone(),
             wake.clone(),
-        );
+        )
+        .with_reminder_offsets(settings.reminders.offsets.clone());
         let dispatcher = build_dispatcher(&settings, &store, &clock, wake)?;
         let run_dispatcher = settings.delivery.enabled;
         let state = AppState {

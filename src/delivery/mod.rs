@@ -18,6 +18,7 @@ use crate::domain::{Channel, NotificationKind, Role, Timestamp};
 use crate::lifecycle::WakeSignal;
 use crate::store::deliveries::{self, AttemptRecord, ClaimedJob, Outcome};
 use crate::store::notifications::{self, Notification};
+use crate::store::reminders;
 use crate::store::users::User;
 use crate::store::Store;
 use crate::templates::{calendar_for, CalendarEvent, CalendarMethod, Templates};
@@ -219,20 +220,30 @@ impl Dispatcher {
     async fn deliver_in_app(&self) -> anyhow::Result<usize> {
         let me = &self.inner;
         let mut c = me.store.acquire().await?;
-        let delivered = notifications::claim_undelivered(
+        let delivered = notifications::claim_due_in_app(
             &mut c,
             me.store.backend(),
             me.clock.now(),
             me.batch_size * 16,
         )
         .await?;
-        for (notification_id, recipient_id) in &delivered {
+        let now = me.clock.now();
+        let mut count = 0;
+        for due in &delivered {
+            if due.is_reminder {
+                if let Err(why) = reminders::still_applies(&mut c, due.id, now).await? {
+                    tracing::info!(notification_id = due.id, reason = %why, "reminder dropped");
+                    reminders::void_notification(&mut c, due.id, now).await?;
+                    continue;
+                }
+            }
+            count += 1;
             me.live.publish(LiveEvent {
-                recipient_id: *recipient_id,
-                notification_id: *notification_id,
+                recipient_id: due.recipient_id,
+                notification_id: due.id,
             });
         }
-        Ok(delivered.len())
+        Ok(count)
     }
 
     /// Renders and sends one job. Returns when it started, how long it took and how it went.

@@ -28,8 +28,9 @@ pub(crate) async fn page(
     limit: i64,
 ) -> ApiResult<Value> {
     let mut c = state.store.acquire().await?;
-    let items = notifications::list(&mut c, user_id, unread, before, limit).await?;
-    let unread_count = notifications::unread_count(&mut c, user_id).await?;
+    let items =
+        notifications::list(&mut c, user_id, unread, before, limit, state.clock.now()).await?;
+    let unread_count = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
     let next_before = if items.len() as i64 == limit {
         items.last().map(|n| n.id)
     } else {
@@ -56,7 +57,7 @@ pub async fn unread_count(
     me: CurrentUser,
 ) -> ApiResult<Json<Value>> {
     let mut c = state.store.acquire().await?;
-    let n = notifications::unread_count(&mut c, me.user.id).await?;
+    let n = notifications::unread_count(&mut c, me.user.id, state.clock.now()).await?;
     Ok(Json(json!({ "unread_count": n })))
 }
 
@@ -66,7 +67,7 @@ pub(crate) async fn mark_one(state: &AppState, user_id: i64, id: i64) -> ApiResu
     if !notifications::mark_read(&mut c, user_id, id, state.clock.now()).await? {
         return Err(ApiError::not_found("notification"));
     }
-    let n = notifications::unread_count(&mut c, user_id).await?;
+    let n = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
     Ok(json!({ "success": true, "unread_count": n }))
 }
 
@@ -74,7 +75,7 @@ pub(crate) async fn mark_all(state: &AppState, user_id: i64) -> ApiResult<Value>
     let mut c = state.store.acquire().await?;
     let marked = notifications::mark_all_read(&mut c, user_id, state.clock.now()).await?;
     // Counted again: a notification may have arrived since.
-    let n = notifications::unread_count(&mut c, user_id).await?;
+    let n = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
     Ok(json!({ "success": true, "marked": marked, "unread_count": n }))
 }
 

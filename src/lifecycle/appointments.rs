@@ -144,6 +144,7 @@ impl Lifecycle {
             Event::Declined(parties)
         };
         record(&mut tx, &event, now).await?;
+        self.replan_reminders(&mut tx, &parties, now).await?;
         self.commit(tx).await?;
         tracing::info!(status = next.as_str(), "appointment decided");
         Ok(updated)
@@ -185,6 +186,7 @@ impl Lifecycle {
             practitioner: &practitioner,
         };
         record(&mut tx, &Event::Cancelled { parties, by }, now).await?;
+        self.replan_reminders(&mut tx, &parties, now).await?;
         self.commit(tx).await?;
         tracing::info!(cancelled_by = by.as_str(), "appointment cancelled");
         Ok(updated)
@@ -246,6 +248,7 @@ impl Lifecycle {
             previous_start: current.starts_at,
         };
         record(&mut tx, &event, now).await?;
+        self.replan_reminders(&mut tx, &parties, now).await?;
         self.commit(tx).await?;
         tracing::info!(version = updated.version, "appointment rescheduled");
         Ok(updated)

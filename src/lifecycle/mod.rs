@@ -54,6 +54,7 @@ pub struct Lifecycle {
     clock: SharedClock,
     rules: LifecycleSettings,
     wake: WakeSignal,
+    reminder_offsets: Vec<std::time::Duration>,
 }
 
 /// Tells the dispatcher in this process that new work was committed, so it need not
@@ -87,7 +88,31 @@ impl Lifecycle {
             clock,
             rules,
             wake,
+            reminder_offsets: crate::config::ReminderSettings::default().offsets,
         }
+    }
+
+    /// Uses these reminder offsets instead of the default 24 h and 2 h.
+    pub fn with_reminder_offsets(mut self, offsets: Vec<std::time::Duration>) -> Self {
+        self.reminder_offsets = offsets;
+        self
+    }
+
+    /// Voids the appointment's pending reminders and, if it is confirmed, plans new ones
+    /// for its current version and time.
+    async fn replan_reminders(
+        &self,
+        tx: &mut Tx,
+        parties: &notify::Parties<'_>,
+        now: crate::domain::Timestamp,
+    ) -> LifecycleResult<()> {
+        store::reminders::void_for_appointment(tx.conn(), parties.appointment.id, now).await?;
+        if parties.appointment.status == crate::domain::AppointmentStatus::Confirmed {
+            for n in notify::plan_reminders(parties, &self.reminder_offsets, now) {
+                store::notifications::insert(tx.conn(), &n, now).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Commits a transaction that wrote notifications and wakes the dispatcher.

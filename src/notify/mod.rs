@@ -152,6 +152,8 @@ pub fn plan(event: &Event<'_>) -> Vec<NewNotification> {
                     appointment_id: None,
                     appointment_version: None,
                     channels: channels_for(patient, &[Channel::Email]),
+                    visible_from: None,
+                    reminder_offset: None,
                 }
             })
             .collect(),
@@ -223,7 +225,38 @@ fn about_appointment(
         appointment_id: Some(a.id),
         appointment_version: Some(a.version),
         channels: channels_for(recipient, channels),
+        visible_from: None,
+        reminder_offset: None,
     }
+}
+
+/// The reminders of a confirmed appointment: one per offset whose time is still ahead of
+/// `now`, shown in-app and sent by email and SMS at start − offset (absolute time, so a
+/// daylight-saving change in between does not move it).
+pub fn plan_reminders(
+    p: &Parties<'_>,
+    offsets: &[std::time::Duration],
+    now: Timestamp,
+) -> Vec<NewNotification> {
+    offsets
+        .iter()
+        .filter_map(|offset| {
+            let due = p.appointment.starts_at.minus(*offset);
+            (due > now).then(|| {
+                let mut n = for_patient(
+                    p,
+                    NotificationKind::AppointmentReminder,
+                    Severity::Info,
+                    &[Channel::Email, Channel::Sms],
+                    None,
+                );
+                n.visible_from = Some(due);
+                n.reminder_offset = Some(*offset);
+                n.data["reminder_offset_s"] = json!(offset.as_secs());
+                n
+            })
+        })
+        .collect()
 }
 
 /// The matrix's channels, less SMS for someone without a phone number.

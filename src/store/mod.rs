@@ -7,6 +7,7 @@ pub mod appointments;
 pub mod deliveries;
 pub mod follows;
 pub mod notifications;
+pub mod reminders;
 pub mod sessions;
 pub mod slots;
 pub mod users;

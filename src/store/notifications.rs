@@ -36,6 +36,11 @@ pub struct NewNotification {
     pub appointment_version: Option<i64>,
     /// Delivery channels other than in-app; one pending job is written for each.
     pub channels: Vec<Channel>,
+    /// When it appears in-app and its jobs fall due; `None` for at once. Reminders use
+    /// the start minus their offset.
+    pub visible_from: Option<Timestamp>,
+    /// For reminders, how long before the start.
+    pub reminder_offset: Option<std::time::Duration>,
 }
 
 const COLUMNS: &str = "id, recipient_id, kind, severity, title, message, link, data, appointment_id, read_at, created_at";
@@ -64,8 +69,8 @@ fn from_row(row: &AnyRow) -> StoreResult<Notification> {
 pub async fn insert(c: &mut Conn, n: &NewNotification, now: Timestamp) -> StoreResult<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO notifications (recipient_id, kind, severity, title, message, link, data,
-             appointment_id, appointment_version, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             appointment_id, appointment_version, created_at, visible_from, reminder_offset_s)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(n.recipient_id)
     .bind(n.kind.as_str())
@@ -77,12 +82,24 @@ pub async fn insert(c: &mut Conn, n: &NewNotification, now: Timestamp) -> StoreR
     .bind(n.appointment_id)
     .bind(n.appointment_version)
     .bind(now.millis())
+    .bind(n.visible_from.unwrap_or(now).millis())
+    .bind(n.reminder_offset.map(|o| o.as_secs() as i64))
     .fetch_one(&mut *c)
     .await?;
+    let due = n.visible_from.unwrap_or(now);
     for channel in n.channels.iter().filter(|ch| **ch != Channel::InApp) {
-        super::deliveries::insert_pending(c, id, *channel, now, now).await?;
+        super::deliveries::insert_pending(c, id, *channel, due, now).await?;
     }
     Ok(id)
+}
+
+/// Which notifications a recipient sees at `$now`: not voided, and reminders only once
+/// delivered (the pump checks them against the appointment first).
+const VISIBLE: &str = "voided_at IS NULL AND visible_from <= $now
+     AND (delivered_at IS NOT NULL OR kind <> 'appointment_reminder')";
+
+fn visible(now: Timestamp) -> String {
+    VISIBLE.replace("$now", &now.millis().to_string())
 }
 
 /// A page of a recipient's notifications, newest first.
@@ -92,11 +109,13 @@ pub async fn list(
     unread_only: bool,
     before_id: Option<i64>,
     limit: i64,
+    now: Timestamp,
 ) -> StoreResult<Vec<Notification>> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM notifications
-         WHERE recipient_id = $1 AND ($2 = 0 OR read_at IS NULL) AND id < $3
-         ORDER BY id DESC LIMIT $4"
+         WHERE recipient_id = $1 AND ($2 = 0 OR read_at IS NULL) AND id < $3 AND {}
+         ORDER BY id DESC LIMIT $4",
+        visible(now)
     ))
     .bind(recipient_id)
     .bind(i64::from(unread_only))
@@ -107,10 +126,11 @@ pub async fn list(
     rows.iter().map(from_row).collect()
 }
 
-pub async fn unread_count(c: &mut Conn, recipient_id: i64) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND read_at IS NULL",
-    )
+pub async fn unread_count(c: &mut Conn, recipient_id: i64, now: Timestamp) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND read_at IS NULL AND {}",
+        visible(now)
+    ))
     .bind(recipient_id)
     .fetch_one(&mut *c)
     .await?)
@@ -124,9 +144,11 @@ pub async fn mark_read(
     id: i64,
     now: Timestamp,
 ) -> StoreResult<bool> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "UPDATE notifications SET read_at = COALESCE(read_at, $1) WHERE id = $2 AND recipient_id = $3 RETURNING id",
-    )
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "UPDATE notifications SET read_at = COALESCE(read_at, $1)
+             WHERE id = $2 AND recipient_id = $3 AND {} RETURNING id",
+        visible(now)
+    ))
     .bind(now.millis())
     .bind(id)
     .bind(recipient_id)
@@ -182,22 +204,33 @@ pub async fn with_recipient(
     Ok(Some((n, user)))
 }
 
-/// Marks up to `limit` in-app notifications delivered and returns `(id, recipient_id)`
-/// of each, oldest first, for the live-push hook.
-pub async fn claim_undelivered(
+/// An in-app notification that just fell due.
+#[derive(Debug, Clone, Copy)]
+pub struct DueInApp {
+    pub id: i64,
+    pub recipient_id: i64,
+    pub is_reminder: bool,
+}
+
+/// Marks up to `limit` due in-app notifications delivered and returns them, oldest first.
+/// Reminders among them must still be checked against their appointment
+/// ([`super::reminders::still_applies`]) and voided when they no longer apply.
+pub async fn claim_due_in_app(
     c: &mut Conn,
     backend: super::Backend,
     now: Timestamp,
     limit: i64,
-) -> StoreResult<Vec<(i64, i64)>> {
+) -> StoreResult<Vec<DueInApp>> {
     let skip_locked = match backend {
         super::Backend::Sqlite => "",
         super::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
     };
     let rows = sqlx::query(&format!(
         "UPDATE notifications SET delivered_at = $1
-         WHERE id IN (SELECT id FROM notifications WHERE delivered_at IS NULL ORDER BY id LIMIT $2{skip_locked})
-         RETURNING id, recipient_id"
+         WHERE id IN (SELECT id FROM notifications
+                      WHERE delivered_at IS NULL AND voided_at IS NULL AND visible_from <= $1
+                      ORDER BY visible_from LIMIT $2{skip_locked})
+         RETURNING id, recipient_id, kind"
     ))
     .bind(now.millis())
     .bind(limit)
@@ -205,8 +238,15 @@ pub async fn claim_undelivered(
     .await?;
     let mut out = rows
         .iter()
-        .map(|r| Ok((col(r, "id")?, col(r, "recipient_id")?)))
-        .collect::<StoreResult<Vec<(i64, i64)>>>()?;
-    out.sort_unstable();
+        .map(|r| {
+            Ok(DueInApp {
+                id: col(r, "id")?,
+                recipient_id: col(r, "recipient_id")?,
+                is_reminder: col::<String>(r, "kind")?
+                    == NotificationKind::AppointmentReminder.as_str(),
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    out.sort_unstable_by_key(|d| d.id);
     Ok(out)
 }

@@ -28,7 +28,7 @@ async fn delivery(app: &TestApp, id: i64) -> Value {
     body
 }
 
-/// Jobs of the appointment as (id, kind, channel, state).
+/// Jobs of the appointment but its reminders, as (id, kind, channel, state).
 async fn job_states(app: &TestApp, appointment: i64) -> Vec<(i64, String, String, String)> {
     let (_, body) = app
         .get(
@@ -40,6 +40,7 @@ async fn job_states(app: &TestApp, appointment: i64) -> Vec<(i64, String, String
         .as_array()
         .unwrap()
         .iter()
+        .filter(|j| j["kind"] != "appointment_reminder")
         .map(|j| {
             (
                 j["id"].as_i64().unwrap(),

@@ -341,7 +341,8 @@ impl TestApp {
         body["unread_count"].as_i64().unwrap()
     }
 
-    /// (kind, channel, state) of every delivery job of the appointment, oldest first.
+    /// (kind, channel, state, recipient) of every delivery job of the appointment but its
+    /// reminders, oldest first.
     pub async fn jobs(&self, appointment: i64) -> Vec<(String, String, String, i64)> {
         let (status, body) = self
             .get(
@@ -354,6 +355,7 @@ impl TestApp {
             .as_array()
             .unwrap()
             .iter()
+            .filter(|j| j["kind"] != "appointment_reminder")
             .map(|j| {
                 (
                     j["kind"].as_str().unwrap().to_owned(),

@@ -23,6 +23,8 @@ on_both_engines! {
             appointment_id: None,
             appointment_version: None,
             channels: vec![Channel::Email],
+            visible_from: None,
+            reminder_offset: None,
         };
         let err = notifications::insert(tx.conn(), &orphan, now).await.unwrap_err();
         assert!(matches!(err, StoreError::MissingReference), "{err:?}");
@@ -53,11 +55,13 @@ on_both_engines! {
                 appointment_id: None,
                 appointment_version: None,
                 channels: vec![],
+                visible_from: None,
+                reminder_offset: None,
             };
             let id = notifications::insert(&mut c, &n, now).await.unwrap();
             assert!(id > last);
             last = id;
         }
-        assert_eq!(notifications::unread_count(&mut c, patient.id).await.unwrap(), 20);
+        assert_eq!(notifications::unread_count(&mut c, patient.id, now).await.unwrap(), 20);
     }
 }

@@ -1,0 +1,170 @@
+//! Reminder bookkeeping: voiding when an appointment changes, the check made at send time,
+//! and what is due soon (for operators).
+
+use super::{col, Conn, StoreResult};
+use crate::domain::Timestamp;
+use serde::Serialize;
+
+/// Voids every reminder of the appointment not yet shown in-app, and every reminder job
+/// not yet sent, whatever their version: called in the transaction that cancels, declines
+/// or moves the appointment. Returns how many notifications were voided.
+pub async fn void_for_appointment(
+    c: &mut Conn,
+    appointment_id: i64,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    sqlx::query(
+        "UPDATE delivery_jobs SET state = 'voided', last_error = 'appointment changed', updated_at = $1
+         WHERE state = 'pending' AND notification_id IN (
+             SELECT id FROM notifications WHERE appointment_id = $2 AND kind = 'appointment_reminder')",
+    )
+    .bind(now.millis())
+    .bind(appointment_id)
+    .execute(&mut *c)
+    .await?;
+    let voided = sqlx::query(
+        "UPDATE notifications SET voided_at = $1
+         WHERE appointment_id = $2 AND kind = 'appointment_reminder' AND delivered_at IS NULL AND voided_at IS NULL",
+    )
+    .bind(now.millis())
+    .bind(appointment_id)
+    .execute(&mut *c)
+    .await?;
+    Ok(voided.rows_affected())
+}
+
+/// Whether the reminder may still go out at `now`; `Err(reason)` when not:
+/// - its appointment is no longer confirmed, or has moved on to another version;
+/// - the appointment has started (never remind after the start);
+/// - a later reminder of the same version is also due, which makes this one stale
+///   (after downtime only the most recent meaningful reminder is sent).
+pub async fn still_applies(
+    c: &mut Conn,
+    notification_id: i64,
+    now: Timestamp,
+) -> StoreResult<Result<(), String>> {
+    let row = sqlx::query(
+        "SELECT n.appointment_version AS n_version, n.reminder_offset_s, n.voided_at,
+                a.id AS a_id, a.status, a.version, a.starts_at
+         FROM notifications n LEFT JOIN appointments a ON a.id = n.appointment_id
+         WHERE n.id = $1",
+    )
+    .bind(notification_id)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(row) = row else {
+        return Ok(Err("the reminder no longer exists".into()));
+    };
+    if col::<Option<i64>>(&row, "voided_at")?.is_some() {
+        return Ok(Err("the reminder was voided".into()));
+    }
+    let Some(appointment_id) = col::<Option<i64>>(&row, "a_id")? else {
+        return Ok(Err("the appointment no longer exists".into()));
+    };
+    let status: String = col(&row, "status")?;
+    if status != "confirmed" {
+        return Ok(Err(format!("the appointment is {status}")));
+    }
+    let version: i64 = col(&row, "version")?;
+    let reminded: Option<i64> = col(&row, "n_version")?;
+    if reminded != Some(version) {
+        return Ok(Err(
+            "the appointment was changed since this reminder was planned".into(),
+        ));
+    }
+    if now.millis() >= col::<i64>(&row, "starts_at")? {
+        return Ok(Err("the appointment has started".into()));
+    }
+    let offset: i64 = col::<Option<i64>>(&row, "reminder_offset_s")?.unwrap_or(i64::MAX);
+    let later_due: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications
+         WHERE appointment_id = $1 AND appointment_version = $2 AND kind = 'appointment_reminder'
+           AND reminder_offset_s < $3 AND visible_from <= $4 AND voided_at IS NULL",
+    )
+    .bind(appointment_id)
+    .bind(version)
+    .bind(offset)
+    .bind(now.millis())
+    .fetch_one(&mut *c)
+    .await?;
+    if later_due > 0 {
+        return Ok(Err(
+            "a later reminder of this appointment is also due".into()
+        ));
+    }
+    Ok(Ok(()))
+}
+
+/// Hides an in-app reminder that was claimed but no longer applies.
+pub async fn void_notification(c: &mut Conn, id: i64, now: Timestamp) -> StoreResult<()> {
+    sqlx::query("UPDATE notifications SET voided_at = $1, delivered_at = NULL WHERE id = $2")
+        .bind(now.millis())
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// A reminder not yet delivered, for `carebell reminders`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedReminder {
+    pub notification_id: i64,
+    pub appointment_id: i64,
+    pub due_at: Timestamp,
+    pub starts_at: Timestamp,
+    pub offset_s: i64,
+    pub patient: String,
+    pub practitioner: String,
+    pub channels: Vec<String>,
+}
+
+/// Reminders due before `until` that have not gone out yet (in-app not delivered, or a
+/// job still pending), soonest first.
+pub async fn due_before(
+    c: &mut Conn,
+    until: Timestamp,
+    limit: i64,
+) -> StoreResult<Vec<PlannedReminder>> {
+    let rows = sqlx::query(
+        "SELECT n.id, n.appointment_id, n.visible_from, n.reminder_offset_s, n.delivered_at, a.starts_at,
+                p.name AS patient, d.name AS practitioner,
+                (SELECT COUNT(*) FROM delivery_jobs j WHERE j.notification_id = n.id AND j.channel = 'email' AND j.state = 'pending') AS email,
+                (SELECT COUNT(*) FROM delivery_jobs j WHERE j.notification_id = n.id AND j.channel = 'sms' AND j.state = 'pending') AS sms
+         FROM notifications n
+         JOIN appointments a ON a.id = n.appointment_id
+         JOIN users p ON p.id = a.patient_id
+         JOIN users d ON d.id = a.practitioner_id
+         WHERE n.kind = 'appointment_reminder' AND n.voided_at IS NULL AND n.visible_from <= $1
+           AND (n.delivered_at IS NULL OR EXISTS (
+                SELECT 1 FROM delivery_jobs j WHERE j.notification_id = n.id AND j.state IN ('pending', 'sending')))
+         ORDER BY n.visible_from, n.id LIMIT $2",
+    )
+    .bind(until.millis())
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let mut channels = Vec::new();
+            if col::<Option<i64>>(r, "delivered_at")?.is_none() {
+                channels.push("in_app".to_owned());
+            }
+            if col::<i64>(r, "email")? > 0 {
+                channels.push("email".to_owned());
+            }
+            if col::<i64>(r, "sms")? > 0 {
+                channels.push("sms".to_owned());
+            }
+            Ok(PlannedReminder {
+                notification_id: col(r, "id")?,
+                appointment_id: col(r, "appointment_id")?,
+                due_at: Timestamp::from_millis(col(r, "visible_from")?),
+                starts_at: Timestamp::from_millis(col(r, "starts_at")?),
+                offset_s: col::<Option<i64>>(r, "reminder_offset_s")?.unwrap_or_default(),
+                patient: col(r, "patient")?,
+                practitioner: col(r, "practitioner")?,
+                channels,
+            })
+        })
+        .collect()
+}
