@@ -268,6 +268,20 @@ impl Dispatcher {
         };
         let (n, to) =
             found.ok_or_else(|| JobError::Dropped("the notification no longer exists".into()))?;
+        if n.kind == NotificationKind::AppointmentReminder {
+            // Defence in depth: voiding happened with the change, but check again now.
+            let mut c = me
+                .store
+                .acquire()
+                .await
+                .map_err(|e| JobError::transient(format!("database: {e}")))?;
+            let applies = reminders::still_applies(&mut c, n.id, me.clock.now())
+                .await
+                .map_err(|e| JobError::transient(format!("database: {e}")))?;
+            if let Err(why) = applies {
+                return Err(JobError::Dropped(why));
+            }
+        }
         let rendered = me
             .templates
             .render(&n, &to)

@@ -10,6 +10,7 @@ mod delivery;
 mod errors;
 mod lifecycle;
 mod notifications;
+mod reminders;
 mod seed_paths;
 mod service;
 mod storage;

@@ -1,0 +1,253 @@
+//! Reminders: on time, once, never for a cancelled or moved appointment.
+
+use crate::helpers::TestApp;
+use crate::on_both_engines;
+use carebell::domain::{Role, Timestamp};
+use serde_json::json;
+use std::time::Duration;
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// Reminder notifications the patient can see, oldest first, as (offset in hours, message).
+async fn seen_reminders(app: &TestApp, patient: &crate::helpers::TestUser) -> Vec<(u64, String)> {
+    let mut out: Vec<(u64, String)> = app
+        .notifications(patient)
+        .await
+        .iter()
+        .filter(|n| n["kind"] == "appointment_reminder")
+        .map(|n| {
+            (
+                n["data"]["reminder_offset_s"].as_u64().unwrap() / 3600,
+                n["data"]["starts_at"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    out.reverse();
+    out
+}
+
+/// Reminder jobs of the appointment as (channel, state, due_at).
+async fn reminder_jobs(app: &TestApp, appointment: i64) -> Vec<(String, String, String)> {
+    let (_, body) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/admin/deliveries?appointment_id={appointment}"),
+        )
+        .await;
+    let mut jobs: Vec<_> = body["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["kind"] == "appointment_reminder")
+        .map(|j| {
+            let s = |k: &str| j[k].as_str().unwrap().to_owned();
+            (s("channel"), s("state"), s("due_at"))
+        })
+        .collect();
+    jobs.sort_by(|a, b| (&a.2, &a.0).cmp(&(&b.2, &b.0)));
+    jobs
+}
+
+fn sent(jobs: &[(String, String, String)]) -> usize {
+    jobs.iter().filter(|j| j.1 == "sent").count()
+}
+
+/// A confirmed appointment `hours` from now for a patient with a phone.
+async fn confirmed(
+    app: &TestApp,
+    hours: u64,
+) -> (crate::helpers::TestUser, crate::helpers::TestUser, i64) {
+    let doctor = app.user(Role::Practitioner).await;
+    let patient = app.patient_with_phone().await;
+    let slot = app.slots(&doctor, &[hours]).await[0];
+    let id = app.book(&patient, slot).await;
+    let (status, a) = app
+        .post(
+            &doctor,
+            &format!("/api/v1/appointments/{id}/accept"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{a}");
+    (doctor, patient, id)
+}
+
+on_both_engines! {
+    async fn each_reminder_is_sent_exactly_once_at_its_due_time(app) {
+        let (_, patient, id) = confirmed(&app, 48).await;
+        app.drain().await;
+        assert!(seen_reminders(&app, &patient).await.is_empty());
+        let jobs = reminder_jobs(&app, id).await;
+        assert_eq!(jobs.len(), 4, "email and SMS for 24 h and 2 h: {jobs:?}");
+        assert_eq!(jobs[0].2, "2026-12-02T08:00:00Z", "24 h before the start");
+        assert_eq!(jobs[2].2, "2026-12-03T06:00:00Z", "2 h before the start");
+
+        app.clock.advance(Duration::from_secs(24 * 3600) - MINUTE);
+        app.drain().await;
+        assert!(seen_reminders(&app, &patient).await.is_empty(), "not a minute early");
+        app.clock.advance(MINUTE);
+        app.drain().await;
+        assert_eq!(seen_reminders(&app, &patient).await.len(), 1);
+        assert_eq!(sent(&reminder_jobs(&app, id).await), 2);
+        app.clock.advance(MINUTE);
+        assert_eq!(app.drain().await, carebell::delivery::Tick::default(), "sent once");
+
+        app.clock.advance(Duration::from_secs(22 * 3600));
+        app.drain().await;
+        let seen = seen_reminders(&app, &patient).await;
+        assert_eq!(seen.iter().map(|r| r.0).collect::<Vec<_>>(), [24, 2]);
+        assert_eq!(sent(&reminder_jobs(&app, id).await), 4);
+        app.clock.advance(Duration::from_secs(3 * 3600));
+        app.drain().await;
+        assert_eq!(seen_reminders(&app, &patient).await.len(), 2, "nothing more after the start");
+    }
+
+    async fn no_reminder_after_cancel_or_decline(app) {
+        let (doctor, patient, id) = confirmed(&app, 48).await;
+        app.post(&patient, &format!("/api/v1/appointments/{id}/cancel"), json!({})).await;
+        let slot = app.slots(&doctor, &[50]).await[0];
+        let declined = app.book(&patient, slot).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{declined}/decline"), json!({})).await;
+        for _ in 0..6 {
+            app.clock.advance(Duration::from_secs(10 * 3600));
+            app.drain().await;
+        }
+        assert!(seen_reminders(&app, &patient).await.is_empty());
+        let jobs = reminder_jobs(&app, id).await;
+        assert!(jobs.iter().all(|j| j.1 == "voided"), "{jobs:?}");
+        assert!(reminder_jobs(&app, declined).await.is_empty(), "a request never gets reminders");
+    }
+
+    async fn a_moved_appointment_is_reminded_of_its_new_time_only(app) {
+        let (doctor, patient, id) = confirmed(&app, 48).await;
+        let later = app.slots(&doctor, &[72]).await[0];
+        let (status, moved) = app.post(&doctor, &format!("/api/v1/appointments/{id}/reschedule"), json!({"slot_id": later})).await;
+        assert_eq!(status, 200, "{moved}");
+        app.clock.advance(Duration::from_secs(24 * 3600));
+        app.drain().await;
+        assert!(seen_reminders(&app, &patient).await.is_empty(), "nothing for the old time");
+        app.clock.advance(Duration::from_secs(24 * 3600));
+        app.drain().await;
+        let seen = seen_reminders(&app, &patient).await;
+        assert_eq!(seen, [(24, moved["starts_at"].as_str().unwrap().to_owned())]);
+        let jobs = reminder_jobs(&app, id).await;
+        assert_eq!(jobs.iter().filter(|j| j.1 == "voided").count(), 4, "{jobs:?}");
+        assert_eq!(sent(&jobs), 2);
+    }
+
+    async fn booking_three_hours_ahead_gets_only_the_two_hour_reminder(app) {
+        let (_, patient, id) = confirmed(&app, 3).await;
+        let jobs = reminder_jobs(&app, id).await;
+        assert_eq!(jobs.iter().map(|j| j.2.as_str()).collect::<Vec<_>>(), ["2026-12-01T09:00:00Z"; 2]);
+        app.clock.advance(Duration::from_secs(3600));
+        app.drain().await;
+        assert_eq!(seen_reminders(&app, &patient).await.iter().map(|r| r.0).collect::<Vec<_>>(), [2]);
+    }
+
+    async fn reminders_are_absolute_across_daylight_saving_changes(app) {
+        // Documented instants: an offset is real elapsed time, so "24 h before" a 09:00
+        // appointment on a spring-forward day is 08:00 local the day before.
+        app.clock.set(Timestamp::parse_rfc3339("2026-02-01T00:00:00Z").unwrap());
+        let cases = [
+            // (zone, appointment start, expected 24 h reminder, expected 2 h reminder, local time shown)
+            ("America/New_York", "2026-03-08T09:00:00-04:00", "2026-03-07T13:00:00Z", "2026-03-08T11:00:00Z", "Sunday 8 March 2026, 09:00"),
+            // 02:30 does not exist that night: the instant written with the old offset is 03:30 EDT.
+            ("America/New_York", "2026-03-08T02:30:00-05:00", "2026-03-07T07:30:00Z", "2026-03-08T05:30:00Z", "Sunday 8 March 2026, 03:30"),
+            // 01:30 happens twice on the fall-back day: two distinct instants.
+            ("America/New_York", "2026-11-01T01:30:00-04:00", "2026-10-31T05:30:00Z", "2026-11-01T03:30:00Z", "Sunday 1 November 2026, 01:30"),
+            ("America/New_York", "2026-11-01T01:30:00-05:00", "2026-10-31T06:30:00Z", "2026-11-01T04:30:00Z", "Sunday 1 November 2026, 01:30"),
+            ("Europe/Berlin", "2026-03-29T02:30:00+01:00", "2026-03-28T01:30:00Z", "2026-03-28T23:30:00Z", "Sunday 29 March 2026, 03:30"),
+            ("Europe/Berlin", "2026-03-29T09:00:00+02:00", "2026-03-28T07:00:00Z", "2026-03-29T05:00:00Z", "Sunday 29 March 2026, 09:00"),
+            ("Europe/Berlin", "2026-10-25T02:30:00+02:00", "2026-10-24T00:30:00Z", "2026-10-24T22:30:00Z", "Sunday 25 October 2026, 02:30"),
+            ("Europe/Berlin", "2026-10-25T02:30:00+01:00", "2026-10-24T01:30:00Z", "2026-10-24T23:30:00Z", "Sunday 25 October 2026, 02:30"),
+        ];
+        for (zone, start, day_before, two_hours, local) in cases {
+            let doctor = app.user_with(Role::Practitioner, json!({"time_zone": zone})).await;
+            let patient = app.user_with(Role::Patient, json!({"time_zone": zone})).await;
+            let s = Timestamp::parse_rfc3339(start).unwrap();
+            let (status, body) = app
+                .post(&doctor, "/api/v1/slots", json!({"slots": [{"starts_at": start, "ends_at": s.plus(Duration::from_secs(1800)).to_string()}], "notify_followers": false}))
+                .await;
+            assert_eq!(status, 201, "{body}");
+            let id = app.book(&patient, body["slots"][0]["id"].as_i64().unwrap()).await;
+            app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+            let (_, body) = app.get(&app.admin, &format!("/api/v1/admin/deliveries?appointment_id={id}&channel=email")).await;
+            let mut due: Vec<String> = body["deliveries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|j| j["kind"] == "appointment_reminder")
+                .map(|j| j["due_at"].as_str().unwrap().to_owned())
+                .collect();
+            due.sort();
+            assert_eq!(due, [day_before, two_hours], "{zone} {start}");
+            // The text shows the start in the recipient's local time and zone.
+            let when = carebell::templates::local_when(s, &dummy_user(zone));
+            assert!(when.starts_with(local), "{zone} {start}: {when}");
+            assert!(when.ends_with(&format!("({zone})")));
+        }
+    }
+
+    async fn catch_up_after_a_three_hour_stop_sends_only_what_still_matters(app) {
+        // Stop over the 24 h reminder only: sent at restart.
+        let (_, first, first_id) = confirmed(&app, 30).await;
+        app.clock.advance(Duration::from_secs(5 * 3600)); // due at +6 h
+        app.drain().await;
+        app.clock.advance(Duration::from_secs(3 * 3600)); // the server is down from +5 h to +8 h
+        app.drain().await;
+        assert_eq!(seen_reminders(&app, &first).await.iter().map(|r| r.0).collect::<Vec<_>>(), [24]);
+        assert_eq!(sent(&reminder_jobs(&app, first_id).await), 2);
+
+        // Stop over the start: nothing is sent after the appointment started.
+        let (_, second, second_id) = confirmed(&app, 3).await; // 2 h reminder due in 1 h
+        app.clock.advance(Duration::from_secs(3 * 3600 + 60));
+        app.drain().await;
+        assert!(seen_reminders(&app, &second).await.is_empty());
+        let jobs = reminder_jobs(&app, second_id).await;
+        assert!(jobs.iter().all(|j| j.1 == "voided"), "{jobs:?}");
+    }
+}
+
+fn dummy_user(zone: &str) -> carebell::store::users::User {
+    carebell::store::users::User {
+        id: 0,
+        role: Role::Patient,
+        name: carebell::domain::PersonName::parse("x").unwrap(),
+        email: carebell::domain::Email::parse("x@y.example").unwrap(),
+        phone: None,
+        time_zone: carebell::domain::TimeZone::parse(zone).unwrap(),
+        language: carebell::domain::Language::En,
+    }
+}
+
+/// Both reminders due after a stop: only the most recent one goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_stop_over_two_due_reminders_only_the_later_one_is_sent() {
+    for engine in [
+        crate::helpers::Engine::Sqlite,
+        crate::helpers::Engine::Postgres,
+    ] {
+        let app = crate::helpers::spawn_app_with(engine, |s| {
+            s.reminders.offsets = vec![Duration::from_secs(3 * 3600), Duration::from_secs(3600)];
+        })
+        .await;
+        let (_, patient, id) = confirmed(&app, 5).await; // due at +2 h and +4 h
+        app.clock.advance(Duration::from_secs(3600));
+        app.drain().await;
+        app.clock.advance(Duration::from_secs(3 * 3600 + 1800)); // down from +1 h to +4 h 30
+        app.drain().await;
+        let seen: Vec<u64> = seen_reminders(&app, &patient)
+            .await
+            .iter()
+            .map(|r| r.0)
+            .collect();
+        assert_eq!(seen, [1], "{engine:?}");
+        let jobs: Vec<(String, String, String)> = reminder_jobs(&app, id).await;
+        let states: Vec<&str> = jobs.iter().map(|j| j.1.as_str()).collect();
+        assert_eq!(
+            states,
+            ["voided", "voided", "sent", "sent"],
+            "{engine:?}: {jobs:?}"
+        );
+    }
+}
