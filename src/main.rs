@@ -8,6 +8,7 @@ use carebell::domain::Channel;
 use carebell::lifecycle::Lifecycle;
 use carebell::startup::{build_dispatcher, cancel_on_signal, open_store, Application};
 use carebell::store::deliveries::{self, JobFilter, JobState};
+use carebell::store::reminders;
 use carebell::{demo, telemetry};
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
@@ -56,6 +57,18 @@ enum Command {
     Worker {
         #[command(flatten)]
         db: DbArgs,
+    },
+    /// Show reminders due within the horizon; without --dry-run, also send every delivery
+    /// already due (through the same leased claims as the server, so never twice).
+    Reminders {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Horizon in hours from now.
+        #[arg(long, default_value_t = 24)]
+        hours: u32,
+        /// Only list, send nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// List delivery jobs, newest first, as GET /api/v1/admin/deliveries does.
     Deliveries {
@@ -129,6 +142,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Demo { db }
         | Command::UserAdd { db, .. }
         | Command::Worker { db }
+        | Command::Reminders { db, .. }
         | Command::Deliveries { db, .. } => db,
     };
     if let Some(url) = &db_args.database_url {
@@ -201,6 +215,49 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let shutdown = CancellationToken::new();
             cancel_on_signal(shutdown.clone());
             dispatcher.run(shutdown).await;
+            store.close().await;
+        }
+        Command::Reminders { hours, dry_run, .. } => {
+            let store = open_store(&settings).await?;
+            let now = SystemClock.now();
+            let until = now.plus(std::time::Duration::from_secs(u64::from(hours) * 3600));
+            let mut c = store.acquire().await?;
+            let due = reminders::due_before(&mut c, until, 10_000).await?;
+            drop(c);
+            println!("{} reminder(s) due before {until}:", due.len());
+            for r in &due {
+                println!(
+                    "  due {}  {}h before {}  appointment {}  {} with {}  [{}]{}",
+                    r.due_at,
+                    r.offset_s / 3600,
+                    r.starts_at,
+                    r.appointment_id,
+                    r.patient,
+                    r.practitioner,
+                    r.channels.join(", "),
+                    if r.due_at <= now { "  (due now)" } else { "" }
+                );
+            }
+            if !dry_run {
+                let clock: carebell::clock::SharedClock = Arc::new(SystemClock);
+                let dispatcher = build_dispatcher(&settings, &store, &clock, Default::default())?;
+                let mut total = carebell::delivery::Tick::default();
+                loop {
+                    let tick = dispatcher.dispatch_once().await?;
+                    if tick.is_idle() {
+                        break;
+                    }
+                    total.sent += tick.sent;
+                    total.in_app += tick.in_app;
+                    total.dropped += tick.dropped;
+                    total.retrying += tick.retrying;
+                    total.dead += tick.dead;
+                }
+                println!(
+                    "sent {} message(s), delivered {} in-app, dropped {}, retrying {}, dead {}",
+                    total.sent, total.in_app, total.dropped, total.retrying, total.dead
+                );
+            }
             store.close().await;
         }
         Command::Deliveries {

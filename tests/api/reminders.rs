@@ -251,3 +251,77 @@ async fn after_a_stop_over_two_due_reminders_only_the_later_one_is_sent() {
         );
     }
 }
+
+/// The operator command of the old system: lists, sends what is due, never twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reminders_command_lists_then_sends_once() {
+    let app = crate::helpers::spawn_app_with(crate::helpers::Engine::Sqlite, |s| {
+        s.reminders.offsets = vec![Duration::from_secs(50 * 60)];
+    })
+    .await;
+    // The command runs on the wall clock: confirm 10 minutes ago for a start 50 minutes
+    // from now, so the reminder (50 min before) is due now.
+    let real_now = Timestamp::from_datetime(chrono::Utc::now());
+    app.clock.set(real_now.minus(Duration::from_secs(600)));
+    let (_, patient, id) = confirmed(&app, 1).await;
+    app.drain().await; // the confirmation itself goes out; the reminder was not due then
+    let url = {
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT seq, name, file FROM pragma_database_list")
+                .fetch_all(app.store.pool())
+                .await
+                .unwrap();
+        format!("sqlite://{}", rows[0].2)
+    };
+    let run = |dry: bool| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_carebell"));
+        cmd.args(["reminders", "--hours", "1", "--database-url", &url]);
+        if dry {
+            cmd.arg("--dry-run");
+        }
+        cmd.env(
+            "CAREBELL__EMAIL__OUTBOX_DIR",
+            crate::helpers::scratch_dir("mail"),
+        )
+        .env(
+            "CAREBELL__SMS__OUTBOX_DIR",
+            crate::helpers::scratch_dir("sms"),
+        )
+        .env("RUST_LOG", "error");
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let listed = run(true);
+    assert!(listed.starts_with("1 reminder(s) due"), "{listed}");
+    assert!(
+        listed.contains(&format!("appointment {id}"))
+            && listed.contains("[in_app, email, sms]")
+            && listed.contains("(due now)"),
+        "{listed}"
+    );
+    assert_eq!(
+        sent(&reminder_jobs(&app, id).await),
+        0,
+        "a dry run sends nothing"
+    );
+
+    let first = run(false);
+    assert!(
+        first.contains("sent 2 message(s), delivered 1 in-app"),
+        "{first}"
+    );
+    let again = run(false);
+    assert!(
+        again.starts_with("0 reminder(s)")
+            && again.contains("sent 0 message(s), delivered 0 in-app"),
+        "{again}"
+    );
+    assert_eq!(sent(&reminder_jobs(&app, id).await), 2);
+    app.clock.set(Timestamp::from_datetime(chrono::Utc::now()));
+    assert_eq!(seen_reminders(&app, &patient).await.len(), 1);
+}
