@@ -325,3 +325,145 @@ async fn the_reminders_command_lists_then_sends_once() {
     app.clock.set(Timestamp::from_datetime(chrono::Utc::now()));
     assert_eq!(seen_reminders(&app, &patient).await.len(), 1);
 }
+
+/// What the model says one drain does: among the due reminders of the current version,
+/// only the latest (smallest offset) goes out, and none once the visit started.
+#[derive(Default)]
+struct Model {
+    status: String,
+    version: i64,
+    start: i64,
+    /// (version, offset in hours, due at ms)
+    planned: Vec<(i64, u64, i64)>,
+    sent: Vec<(i64, u64, String)>,
+}
+
+impl Model {
+    fn plan(&mut self, now: i64) {
+        self.planned.clear();
+        if self.status == "confirmed" {
+            for h in [24u64, 2] {
+                let due = self.start - (h as i64) * 3_600_000;
+                if due > now {
+                    self.planned.push((self.version, h, due));
+                }
+            }
+        }
+    }
+
+    fn drain(&mut self, now: i64) {
+        let (due, rest): (Vec<_>, Vec<_>) = self.planned.iter().copied().partition(|p| p.2 <= now);
+        self.planned = rest;
+        if now < self.start {
+            if let Some(latest) = due.iter().max_by_key(|p| p.2) {
+                for ch in ["email", "in_app", "sms"] {
+                    self.sent.push((latest.0, latest.1, ch.to_owned()));
+                }
+            }
+        }
+    }
+}
+
+on_both_engines! {
+    async fn random_lifecycles_send_exactly_the_reminders_the_rules_allow(app) {
+        use rand::{Rng, SeedableRng};
+        let seed: u64 = std::env::var("CAREBELL_PROPERTY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261124);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ (app.engine == crate::helpers::Engine::Postgres) as u64);
+        let (mut total_sent, mut total_voided) = (0, 0);
+        for case in 0..30 {
+            // Each case starts at T0 with its own people (and tokens still valid).
+            app.clock.set(Timestamp::from_millis(crate::helpers::T0_MS));
+            let doctor = app.user(Role::Practitioner).await;
+            let patient = app.patient_with_phone().await;
+            let hours: Vec<u64> = (0..6).map(|i| 20 + i * 7).collect();
+            let slots = app.slots(&doctor, &hours).await;
+            let (status, a) = app.post(&patient, "/api/v1/appointments", json!({"slot_id": slots[0], "reason": "r"})).await;
+            assert_eq!(status, 201, "{a}");
+            let id = a["id"].as_i64().unwrap();
+            let mut m = Model { status: "requested".into(), version: 1, ..Model::default() };
+            m.start = Timestamp::parse_rfc3339(a["starts_at"].as_str().unwrap()).unwrap().millis();
+            let mut log = Vec::new();
+            for _ in 0..14 {
+                let now = app.clock_now().millis();
+                // Weighted: accepts and clock moves often, cancels and declines rarely.
+                let op = match rng.gen_range(0..20) {
+                    0..=4 => 0,
+                    5 => 2,
+                    6 => 3,
+                    7 => 4,
+                    8..=10 => 5,
+                    _ => 7,
+                };
+                let path = |verb: &str| format!("/api/v1/appointments/{id}/{verb}");
+                let result = match op {
+                    0 | 1 => Some(app.post(&doctor, &path("accept"), json!({})).await),
+                    2 => Some(app.post(&doctor, &path("decline"), json!({})).await),
+                    3 => Some(app.post(&patient, &path("cancel"), json!({})).await),
+                    4 => Some(app.post(&doctor, &path("cancel"), json!({"reason": "r"})).await),
+                    5 | 6 => {
+                        let to = slots[rng.gen_range(0..slots.len())];
+                        let who = if rng.gen_bool(0.5) { &patient } else { &doctor };
+                        Some(app.post(who, &path("reschedule"), json!({"slot_id": to})).await)
+                    }
+                    _ => {
+                        let minutes = rng.gen_range(0..(12 * 60));
+                        app.clock.advance(Duration::from_secs(minutes * 60));
+                        let drained = rng.gen_bool(0.7); // otherwise the server is down
+                        if drained {
+                            app.drain().await;
+                            m.drain(app.clock_now().millis());
+                        }
+                        log.push(format!("advance {minutes} min, drained {drained}"));
+                        None
+                    }
+                };
+                if let Some((status, body)) = result {
+                    log.push(format!("op {op}: {status}"));
+                    if status == 200 {
+                        m.status = body["status"].as_str().unwrap().to_owned();
+                        m.version = body["version"].as_i64().unwrap();
+                        m.start = Timestamp::parse_rfc3339(body["starts_at"].as_str().unwrap()).unwrap().millis();
+                        m.plan(now);
+                    }
+                }
+            }
+            // Long after the visit: whatever is left must be dropped, not sent.
+            app.clock.advance(Duration::from_secs(100 * 3600));
+            app.drain().await;
+            m.drain(app.clock_now().millis());
+
+            let mut actual = actual_reminders(&app, id).await;
+            actual.sort();
+            let mut expected = m.sent.clone();
+            expected.sort();
+            assert_eq!(actual, expected, "seed {seed}, case {case}: {log:?}");
+            let mut unique = actual.clone();
+            unique.dedup();
+            assert_eq!(unique.len(), actual.len(), "each (version, offset, channel) at most once");
+            total_sent += actual.len();
+            total_voided += reminder_jobs(&app, id).await.iter().filter(|j| j.1 == "voided").count();
+        }
+        // The sequences must exercise both sides of the rules, or the test proves nothing.
+        assert!(total_sent > 0 && total_voided > 0, "sent {total_sent}, voided {total_voided}");
+        eprintln!("{:?}: {total_sent} reminders sent, {total_voided} voided over 30 random lifecycles", app.engine);
+    }
+}
+
+/// Reminders that actually went out, as (version, offset in hours, channel).
+async fn actual_reminders(app: &TestApp, appointment: i64) -> Vec<(i64, u64, String)> {
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT n.appointment_version, n.reminder_offset_s, j.channel FROM delivery_jobs j
+         JOIN notifications n ON n.id = j.notification_id
+         WHERE n.appointment_id = $1 AND n.kind = 'appointment_reminder' AND j.state = 'sent'
+         UNION ALL
+         SELECT appointment_version, reminder_offset_s, 'in_app' FROM notifications
+         WHERE appointment_id = $1 AND kind = 'appointment_reminder' AND delivered_at IS NOT NULL AND voided_at IS NULL",
+    )
+    .bind(appointment)
+    .fetch_all(app.store.pool())
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(v, o, c)| (v, (o / 3600) as u64, c))
+        .collect()
+}
