@@ -159,6 +159,9 @@ impl Dispatcher {
         tick.claimed = jobs.len();
         let results =
             futures_util::future::join_all(jobs.iter().map(|job| self.attempt(job))).await;
+        if jobs.is_empty() {
+            return Ok(tick);
+        }
         // All sends of the batch are over; their outcomes are written in one transaction.
         let mut tx = me.store.begin().await?;
         for (job, (started_at, elapsed, result)) in jobs.iter().zip(results) {
