@@ -247,11 +247,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     if tick.is_idle() {
                         break;
                     }
-                    total.sent += tick.sent;
-                    total.in_app += tick.in_app;
-                    total.dropped += tick.dropped;
-                    total.retrying += tick.retrying;
-                    total.dead += tick.dead;
+                    total.add(tick);
                 }
                 println!(
                     "sent {} message(s), delivered {} in-app, dropped {}, retrying {}, dead {}",

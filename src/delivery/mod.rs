@@ -53,6 +53,17 @@ impl Tick {
     pub fn is_idle(&self) -> bool {
         self.claimed == 0 && self.in_app == 0
     }
+
+    /// Adds another step's counts to these.
+    pub fn add(&mut self, other: Tick) {
+        self.claimed += other.claimed;
+        self.sent += other.sent;
+        self.retrying += other.retrying;
+        self.dead += other.dead;
+        self.dropped += other.dropped;
+        self.overtaken += other.overtaken;
+        self.in_app += other.in_app;
+    }
 }
 
 /// Everything the dispatcher needs.

@@ -30,23 +30,18 @@ async fn delivery(app: &TestApp, id: i64) -> Value {
 
 /// Jobs of the appointment but its reminders, as (id, kind, channel, state).
 async fn job_states(app: &TestApp, appointment: i64) -> Vec<(i64, String, String, String)> {
-    let (_, body) = app
-        .get(
-            &app.admin,
-            &format!("/api/v1/admin/deliveries?appointment_id={appointment}"),
-        )
-        .await;
-    let mut jobs: Vec<_> = body["deliveries"]
-        .as_array()
-        .unwrap()
+    let mut jobs: Vec<_> = app
+        .deliveries_of(appointment)
+        .await
         .iter()
         .filter(|j| j["kind"] != "appointment_reminder")
         .map(|j| {
+            let s = |k: &str| j[k].as_str().unwrap().to_owned();
             (
                 j["id"].as_i64().unwrap(),
-                j["kind"].as_str().unwrap().to_owned(),
-                j["channel"].as_str().unwrap().to_owned(),
-                j["state"].as_str().unwrap().to_owned(),
+                s("kind"),
+                s("channel"),
+                s("state"),
             )
         })
         .collect();

@@ -179,13 +179,7 @@ impl TestApp {
             if t.is_idle() {
                 return total;
             }
-            total.claimed += t.claimed;
-            total.sent += t.sent;
-            total.retrying += t.retrying;
-            total.dead += t.dead;
-            total.dropped += t.dropped;
-            total.overtaken += t.overtaken;
-            total.in_app += t.in_app;
+            total.add(t);
         }
         panic!("the dispatcher never became idle");
     }
@@ -344,29 +338,31 @@ impl TestApp {
     /// (kind, channel, state, recipient) of every delivery job of the appointment but its
     /// reminders, oldest first.
     pub async fn jobs(&self, appointment: i64) -> Vec<(String, String, String, i64)> {
-        let (status, body) = self
-            .get(
-                &self.admin,
-                &format!("/api/v1/admin/deliveries?appointment_id={appointment}&limit=500"),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let mut jobs: Vec<_> = body["deliveries"]
-            .as_array()
-            .unwrap()
+        let mut jobs: Vec<_> = self
+            .deliveries_of(appointment)
+            .await
             .iter()
             .filter(|j| j["kind"] != "appointment_reminder")
             .map(|j| {
+                let s = |k: &str| j[k].as_str().unwrap().to_owned();
                 (
-                    j["kind"].as_str().unwrap().to_owned(),
-                    j["channel"].as_str().unwrap().to_owned(),
-                    j["state"].as_str().unwrap().to_owned(),
+                    s("kind"),
+                    s("channel"),
+                    s("state"),
                     j["recipient_id"].as_i64().unwrap(),
                 )
             })
             .collect();
         jobs.reverse();
         jobs
+    }
+
+    /// Every delivery job of the appointment, as the admin API lists it, newest first.
+    pub async fn deliveries_of(&self, appointment: i64) -> Vec<Value> {
+        let path = format!("/api/v1/admin/deliveries?appointment_id={appointment}&limit=500");
+        let (status, body) = self.get(&self.admin, &path).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["deliveries"].as_array().unwrap().clone()
     }
 }
 

@@ -28,15 +28,9 @@ async fn seen_reminders(app: &TestApp, patient: &crate::helpers::TestUser) -> Ve
 
 /// Reminder jobs of the appointment as (channel, state, due_at).
 async fn reminder_jobs(app: &TestApp, appointment: i64) -> Vec<(String, String, String)> {
-    let (_, body) = app
-        .get(
-            &app.admin,
-            &format!("/api/v1/admin/deliveries?appointment_id={appointment}"),
-        )
-        .await;
-    let mut jobs: Vec<_> = body["deliveries"]
-        .as_array()
-        .unwrap()
+    let mut jobs: Vec<_> = app
+        .deliveries_of(appointment)
+        .await
         .iter()
         .filter(|j| j["kind"] == "appointment_reminder")
         .map(|j| {
