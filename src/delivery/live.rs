@@ -1,13 +1,28 @@
-//! The live-push hook: in-app notifications, once delivered, are announced here for the
-//! connected dashboards (the stream endpoint subscribes).
+//! The live-push hook: what connected dashboards must hear about, fanned out inside this
+//! process (the stream endpoint subscribes).
 
 use tokio::sync::broadcast;
 
-/// A notification that reached a user's in-app inbox.
+/// Something a signed-in user's open pages should learn at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LiveEvent {
-    pub recipient_id: i64,
-    pub notification_id: i64,
+pub enum LiveEvent {
+    /// A notification reached the user's in-app inbox.
+    Delivered {
+        recipient_id: i64,
+        notification_id: i64,
+    },
+    /// The user read one or all notifications (in another tab, say): the count changed.
+    ReadChanged { recipient_id: i64 },
+}
+
+impl LiveEvent {
+    pub fn recipient_id(&self) -> i64 {
+        match self {
+            Self::Delivered { recipient_id, .. } | Self::ReadChanged { recipient_id } => {
+                *recipient_id
+            }
+        }
+    }
 }
 
 /// Fan-out of [`LiveEvent`]s inside this process.

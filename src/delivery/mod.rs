@@ -252,7 +252,7 @@ impl Dispatcher {
                 }
             }
             count += 1;
-            me.live.publish(LiveEvent {
+            me.live.publish(LiveEvent::Delivered {
                 recipient_id: due.recipient_id,
                 notification_id: due.id,
             });

@@ -10,6 +10,7 @@ mod notifications;
 mod openapi;
 mod seed;
 mod slots;
+mod stream;
 
 pub use error::{ApiError, ApiResult};
 
@@ -66,6 +67,7 @@ pub fn router(state: AppState) -> Router {
             post(appointments::reschedule),
         )
         .route("/notifications", get(notifications::list))
+        .route("/notifications/stream", get(stream::stream))
         .route(
             "/notifications/unread-count",
             get(notifications::unread_count),

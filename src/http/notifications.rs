@@ -3,6 +3,7 @@
 use super::auth::CurrentUser;
 use super::extract::{ApiPath, ApiQuery};
 use super::{page_limit, ApiError, ApiResult, AppState};
+use crate::delivery::live::LiveEvent;
 use crate::store::notifications;
 use axum::extract::State;
 use axum::Json;
@@ -68,6 +69,9 @@ pub(crate) async fn mark_one(state: &AppState, user_id: i64, id: i64) -> ApiResu
         return Err(ApiError::not_found("notification"));
     }
     let n = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
+    state.live.publish(LiveEvent::ReadChanged {
+        recipient_id: user_id,
+    });
     Ok(json!({ "success": true, "unread_count": n }))
 }
 
@@ -76,6 +80,9 @@ pub(crate) async fn mark_all(state: &AppState, user_id: i64) -> ApiResult<Value>
     let marked = notifications::mark_all_read(&mut c, user_id, state.clock.now()).await?;
     // Counted again: a notification may have arrived since.
     let n = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
+    state.live.publish(LiveEvent::ReadChanged {
+        recipient_id: user_id,
+    });
     Ok(json!({ "success": true, "marked": marked, "unread_count": n }))
 }
 

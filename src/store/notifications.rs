@@ -126,6 +126,28 @@ pub async fn list(
     rows.iter().map(from_row).collect()
 }
 
+/// The recipient's visible notifications newer than `after_id`, oldest first: what a
+/// reconnecting live client missed.
+pub async fn list_after(
+    c: &mut Conn,
+    recipient_id: i64,
+    after_id: i64,
+    limit: i64,
+    now: Timestamp,
+) -> StoreResult<Vec<Notification>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM notifications WHERE recipient_id = $1 AND id > $2 AND {}
+         ORDER BY id LIMIT $3",
+        visible(now)
+    ))
+    .bind(recipient_id)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 pub async fn unread_count(c: &mut Conn, recipient_id: i64, now: Timestamp) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND read_at IS NULL AND {}",

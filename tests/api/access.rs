@@ -126,6 +126,7 @@ on_both_engines! {
             (Method::POST, "/api/v1/appointments/1/reschedule"),
             (Method::GET, "/api/v1/notifications"),
             (Method::GET, "/api/v1/notifications/unread-count"),
+            (Method::GET, "/api/v1/notifications/stream"),
             (Method::POST, "/api/v1/notifications/read-all"),
             (Method::POST, "/api/v1/notifications/1/read"),
             (Method::POST, "/api/v1/admin/users"),

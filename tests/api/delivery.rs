@@ -317,7 +317,7 @@ on_both_engines! {
         app.book(&patient, slot).await;
         let tick = app.drain().await;
         assert_eq!(tick.in_app, 2);
-        let mut recipients = vec![live.recv().await.unwrap().recipient_id, live.recv().await.unwrap().recipient_id];
+        let mut recipients = vec![live.recv().await.unwrap().recipient_id(), live.recv().await.unwrap().recipient_id()];
         recipients.sort();
         assert_eq!(recipients, [patient.id.min(doctor.id), patient.id.max(doctor.id)]);
         assert!(live.try_recv().is_err(), "each once");

@@ -14,3 +14,4 @@ mod reminders;
 mod seed_paths;
 mod service;
 mod storage;
+mod stream;

@@ -26,6 +26,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/appointments/{id}/reschedule"),
     ("get", "/api/v1/notifications"),
     ("get", "/api/v1/notifications/unread-count"),
+    ("get", "/api/v1/notifications/stream"),
     ("post", "/api/v1/notifications/read-all"),
     ("post", "/api/v1/notifications/{id}/read"),
     ("post", "/api/v1/admin/users"),

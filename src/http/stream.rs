@@ -1,0 +1,188 @@
+//! `GET /api/v1/notifications/stream`: Server-Sent Events for the signed-in user.
+//!
+//! Each new notification is an event `notification` whose `id` is the notification's id,
+//! with the notification and the unread count. A client that reconnects with
+//! `Last-Event-ID` (browsers do it by themselves) first receives what it missed, so a
+//! dropped connection loses nothing and repeats nothing. Marking read anywhere sends an
+//! `unread` event with the new count. A comment line every 15 s keeps proxies from
+//! closing an idle stream.
+
+use super::auth::CurrentUser;
+use super::extract::ApiQuery;
+use super::{ApiError, ApiResult, AppState};
+use crate::delivery::live::LiveEvent;
+use crate::store::notifications::{self, Notification};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Deserialize;
+use serde_json::json;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::{broadcast, mpsc};
+
+/// Most missed notifications replayed on reconnect; older ones are in the list endpoint.
+const REPLAY_LIMIT: i64 = 200;
+
+#[derive(Deserialize)]
+pub struct StreamQuery {
+    /// For clients that cannot set the `Last-Event-ID` header.
+    last_event_id: Option<i64>,
+}
+
+pub async fn stream(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<StreamQuery>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let header_id = match headers.get("last-event-id") {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_header",
+                        "Last-Event-ID must be a notification id",
+                    )
+                })?,
+        ),
+        None => None,
+    };
+    // Subscribe before reading what was missed, so nothing falls between the two.
+    let live = state.live.subscribe();
+    let (tx, rx) = mpsc::channel::<Event>(64);
+    let user_id = me.user.id;
+    tokio::spawn(pump(
+        state,
+        user_id,
+        header_id.or(q.last_event_id),
+        live,
+        tx,
+    ));
+    let events =
+        futures_util::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|e| (Ok(e), rx)) },
+        );
+    Ok(Sse::new(events).keep_alive(
+        KeepAlive::new()
+            .interval(Duration::from_secs(15))
+            .text("heartbeat"),
+    ))
+}
+
+/// Feeds one client until it goes away.
+async fn pump(
+    state: AppState,
+    user_id: i64,
+    resume_after: Option<i64>,
+    mut live: broadcast::Receiver<LiveEvent>,
+    tx: mpsc::Sender<Event>,
+) {
+    let mut last_sent = resume_after.unwrap_or(i64::MAX);
+    if let Some(after) = resume_after {
+        if replay(&state, user_id, after, &mut last_sent, &tx)
+            .await
+            .is_err()
+        {
+            return;
+        }
+    } else {
+        // A fresh client starts from now: it loads the list itself.
+        if send_unread(&state, user_id, &tx).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        let event = tokio::select! {
+            e = live.recv() => e,
+            _ = tx.closed() => return,
+        };
+        let sent = match event {
+            Ok(LiveEvent::Delivered {
+                recipient_id,
+                notification_id,
+            }) if recipient_id == user_id => {
+                if last_sent == i64::MAX {
+                    last_sent = notification_id - 1;
+                }
+                replay(&state, user_id, last_sent, &mut last_sent, &tx).await
+            }
+            Ok(LiveEvent::ReadChanged { recipient_id }) if recipient_id == user_id => {
+                send_unread(&state, user_id, &tx).await
+            }
+            Ok(_) => Ok(()),
+            // Fell behind the hub: catch up from the store instead.
+            Err(broadcast::error::RecvError::Lagged(_)) if last_sent != i64::MAX => {
+                replay(&state, user_id, last_sent, &mut last_sent, &tx).await
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => Ok(()),
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if sent.is_err() {
+            return;
+        }
+    }
+}
+
+/// Sends the user's notifications newer than `after`, oldest first, each once.
+async fn replay(
+    state: &AppState,
+    user_id: i64,
+    after: i64,
+    last_sent: &mut i64,
+    tx: &mpsc::Sender<Event>,
+) -> Result<(), ()> {
+    let (items, unread) = match load(state, user_id, after).await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "live stream could not read notifications");
+            return Ok(());
+        }
+    };
+    for n in items {
+        let id = n.id;
+        let data = json!({ "notification": n, "unread_count": unread }).to_string();
+        tx.send(
+            Event::default()
+                .event("notification")
+                .id(id.to_string())
+                .data(data),
+        )
+        .await
+        .map_err(|_| ())?;
+        *last_sent = id;
+    }
+    Ok(())
+}
+
+async fn load(
+    state: &AppState,
+    user_id: i64,
+    after: i64,
+) -> anyhow::Result<(Vec<Notification>, i64)> {
+    let now = state.clock.now();
+    let mut c = state.store.acquire().await?;
+    let items = notifications::list_after(&mut c, user_id, after, REPLAY_LIMIT, now).await?;
+    let unread = notifications::unread_count(&mut c, user_id, now).await?;
+    Ok((items, unread))
+}
+
+async fn send_unread(state: &AppState, user_id: i64, tx: &mpsc::Sender<Event>) -> Result<(), ()> {
+    let count = {
+        let Ok(mut c) = state.store.acquire().await else {
+            return Ok(());
+        };
+        match notifications::unread_count(&mut c, user_id, state.clock.now()).await {
+            Ok(n) => n,
+            Err(_) => return Ok(()),
+        }
+    };
+    let data = json!({ "unread_count": count }).to_string();
+    tx.send(Event::default().event("unread").data(data))
+        .await
+        .map_err(|_| ())
+}
