@@ -10,6 +10,7 @@ pub mod domain;
 pub mod http;
 pub mod lifecycle;
 pub mod notify;
+pub mod realtime;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -79,6 +79,13 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let router = http::router(self.state.clone());
         tracing::info!(addr = %self.addr, database = self.state.store.backend().name(), "carebell is listening");
+        if self.state.store.backend() == crate::store::Backend::Postgres {
+            tokio::spawn(crate::realtime::listen(
+                self.state.live.clone(),
+                self.state.settings.database.url.clone(),
+                shutdown.clone(),
+            ));
+        }
         let worker = self
             .run_dispatcher
             .then(|| tokio::spawn(self.dispatcher.clone().run(shutdown.clone())));
@@ -114,7 +121,7 @@ pub fn build_dispatcher(
         store.clone(),
         clock.clone(),
         Arc::new(templates),
-        LiveHub::default(),
+        crate::realtime::attach_notifier(LiveHub::default(), store),
         wake,
     )
 }

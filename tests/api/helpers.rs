@@ -34,6 +34,8 @@ pub struct TestApp {
     pub engine: Engine,
     pub store: carebell::store::Store,
     pub dispatcher: carebell::delivery::Dispatcher,
+    /// The settings the instance was built with (for starting another on the same database).
+    pub settings: Settings,
     shutdown: CancellationToken,
     next_user: AtomicU32,
 }
@@ -105,6 +107,7 @@ pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(&mut Settings
     settings.email.outbox_dir = scratch_dir("mail");
     settings.sms.outbox_dir = scratch_dir("sms");
     configure(&mut settings);
+    let kept_settings = settings.clone();
     let clock = ManualClock::new(Timestamp::from_millis(T0_MS));
     let app = Application::build_with_clock(settings, clock.clone())
         .await
@@ -153,6 +156,7 @@ pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(&mut Settings
         engine,
         store,
         dispatcher,
+        settings: kept_settings,
         shutdown,
         next_user: AtomicU32::new(1),
     };
@@ -182,6 +186,17 @@ impl TestApp {
             total.add(t);
         }
         panic!("the dispatcher never became idle");
+    }
+
+    /// Another carebell instance on the same database (as behind a load balancer); returns
+    /// its base URL. It stops with this test app.
+    pub async fn another_instance(&self) -> String {
+        let other = Application::build_with_clock(self.settings.clone(), self.clock.clone())
+            .await
+            .expect("second instance builds");
+        let base = format!("http://{}", other.addr());
+        tokio::spawn(other.run_until_stopped(self.shutdown.clone()));
+        base
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -22,10 +22,17 @@ struct SseClient {
 
 impl SseClient {
     async fn connect(app: &TestApp, user: &TestUser, last_event_id: Option<&str>) -> Self {
-        let mut request = app
-            .http
-            .get(app.url("/api/v1/notifications/stream"))
-            .bearer_auth(&user.token);
+        Self::connect_to(app, &app.base, user, last_event_id).await
+    }
+
+    async fn connect_to(
+        app: &TestApp,
+        base: &str,
+        user: &TestUser,
+        last_event_id: Option<&str>,
+    ) -> Self {
+        let url = format!("{base}/api/v1/notifications/stream");
+        let mut request = app.http.get(url).bearer_auth(&user.token);
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
         }
@@ -145,4 +152,50 @@ on_both_engines! {
         assert_eq!(response.status(), 400);
         assert_eq!(response.json::<Value>().await.unwrap()["code"], "invalid_header");
     }
+}
+
+/// Several instances behind a load balancer: a dashboard connected to one hears about a
+/// notification another instance delivered (PostgreSQL LISTEN/NOTIFY).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_events_cross_instances_on_postgres() {
+    let app = crate::helpers::spawn_app(crate::helpers::Engine::Postgres).await;
+    let second = app.another_instance().await;
+    let doctor = app.user(Role::Practitioner).await;
+    let patient = app.user(Role::Patient).await;
+    let slot = app.slots(&doctor, &[24]).await[0];
+    let mut tab = SseClient::connect_to(&app, &second, &doctor, None).await;
+    assert_eq!(
+        tab.next(Duration::from_secs(5)).await.unwrap().event,
+        "unread"
+    );
+    // Wait until both instances are LISTENing (their listeners connect in the background).
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let listening: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%carebell_live%'",
+        )
+        .fetch_one(app.store.pool())
+        .await
+        .unwrap();
+        if listening >= 2 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the instances never started listening"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    app.book(&patient, slot).await; // through the first instance
+    app.drain().await; // delivered by the first instance's dispatcher
+    let e = tab
+        .next(Duration::from_secs(5))
+        .await
+        .expect("the event crossed instances");
+    assert_eq!(
+        (e.event.as_str(), e.data["notification"]["kind"].as_str()),
+        ("notification", Some("appointment_requested"))
+    );
+    assert_eq!(tab.next(Duration::from_millis(300)).await, None, "once");
 }
