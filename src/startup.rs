@@ -51,6 +51,7 @@ impl Application {
             lifecycle,
             clock,
             live: dispatcher.live().clone(),
+            throttle: Default::default(),
             settings: Arc::new(settings),
         };
         Ok(Self {

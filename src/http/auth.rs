@@ -201,6 +201,15 @@ static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Checks email and password; the same error for an unknown email and a wrong password.
 async fn authenticate(state: &AppState, email: &str, password: &str) -> ApiResult<User> {
+    if let Err(wait) = state.throttle.check(email, state.clock.now()) {
+        let minutes = wait.as_secs().div_ceil(60);
+        return Err(ApiError::TooManyAttempts {
+            retry_after: wait,
+            detail: format!(
+                "too many failed sign-ins for this account; try again in {minutes} minute(s)"
+            ),
+        });
+    }
     let mut c = state.store.acquire().await?;
     let found = users::find_credentials(&mut c, email).await?;
     drop(c);
@@ -219,12 +228,18 @@ async fn authenticate(state: &AppState, email: &str, password: &str) -> ApiResul
     };
     let ok = verify_password(password.to_owned(), hash).await?;
     match user {
-        Some(user) if ok => Ok(user),
-        _ => Err(ApiError::client(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "email or password is wrong",
-        )),
+        Some(user) if ok => {
+            state.throttle.succeeded(email);
+            Ok(user)
+        }
+        _ => {
+            state.throttle.failed(email, state.clock.now());
+            Err(ApiError::client(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "email or password is wrong",
+            ))
+        }
     }
 }
 

@@ -20,6 +20,12 @@ pub enum ApiError {
         code: &'static str,
         detail: String,
     },
+    /// Sign-in refused for a while (`429`, with `Retry-After`).
+    #[error("too_many_attempts: {detail}")]
+    TooManyAttempts {
+        retry_after: std::time::Duration,
+        detail: String,
+    },
     /// Anything else; the cause is logged, never sent.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -77,6 +83,21 @@ impl IntoResponse for ApiError {
                 code,
                 detail,
             } => (status, Json(json!({ "code": code, "detail": detail }))).into_response(),
+            ApiError::TooManyAttempts {
+                retry_after,
+                detail,
+            } => {
+                let mut response = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(json!({ "code": "too_many_attempts", "detail": detail })),
+                )
+                    .into_response();
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(retry_after.as_secs().max(1)),
+                );
+                response
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 (

@@ -11,6 +11,7 @@ mod openapi;
 mod seed;
 mod slots;
 mod stream;
+pub mod throttle;
 
 pub use error::{ApiError, ApiResult};
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Announces in-app notifications as they are delivered (for live dashboards).
     pub live: crate::delivery::live::LiveHub,
+    /// Failed sign-ins per account.
+    pub throttle: Arc<throttle::SignInThrottle>,
 }
 
 /// Every route of the service.

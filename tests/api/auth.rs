@@ -78,4 +78,34 @@ on_both_engines! {
         let (status, _) = app.get(&patient, "/api/v1/me").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
+
+    async fn repeated_wrong_passwords_lock_the_account_for_a_while(app) {
+        let patient = app.user(Role::Patient).await;
+        let other = app.user(Role::Patient).await;
+        let attempt = |email: String, password: &'static str| {
+            let body = json!({"email": email, "password": password});
+            app.call(None, reqwest::Method::POST, "/api/v1/auth/tokens", Some(body))
+        };
+        for _ in 0..5 {
+            let (status, _) = attempt(patient.email.clone(), "not the password").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+        }
+        let resp = app
+            .http
+            .post(app.url("/api/v1/auth/sign-in"))
+            .json(&json!({"email": patient.email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        let wait: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((60..=900).contains(&wait), "{wait}");
+        assert_eq!(resp.json::<Value>().await.unwrap()["code"], "too_many_attempts");
+        let (status, _) = attempt(other.email.clone(), PASSWORD).await;
+        assert_eq!(status, StatusCode::CREATED, "other accounts are not affected");
+
+        app.clock.advance(std::time::Duration::from_secs(15 * 60));
+        let (status, _) = attempt(patient.email.clone(), PASSWORD).await;
+        assert_eq!(status, StatusCode::CREATED, "unlocked once the window passed");
+    }
 }
