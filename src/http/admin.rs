@@ -84,9 +84,7 @@ pub async fn delivery_detail(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     let mut c = state.store.acquire().await?;
-    let job = deliveries::get(&mut c, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("delivery"))?;
+    let job = delivery_or_404(&mut c, id).await?;
     let attempts = deliveries::attempts(&mut c, id).await?;
     Ok(Json(json!({ "delivery": job, "attempts": attempts })))
 }
@@ -98,9 +96,7 @@ pub async fn retry_delivery(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     let mut c = state.store.acquire().await?;
-    let job = deliveries::get(&mut c, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("delivery"))?;
+    let job = delivery_or_404(&mut c, id).await?;
     if !deliveries::retry_dead(&mut c, id, state.clock.now()).await? {
         return Err(ApiError::conflict(
             "not_dead",
@@ -110,8 +106,15 @@ pub async fn retry_delivery(
             ),
         ));
     }
-    let job = deliveries::get(&mut c, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("delivery"))?;
+    let job = delivery_or_404(&mut c, id).await?;
     Ok(Json(json!({ "delivery": job })))
+}
+
+async fn delivery_or_404(
+    c: &mut crate::store::Conn,
+    id: i64,
+) -> ApiResult<deliveries::DeliveryJob> {
+    deliveries::get(c, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delivery"))
 }
