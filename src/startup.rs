@@ -52,6 +52,7 @@ impl Application {
             clock,
             live: dispatcher.live().clone(),
             throttle: Default::default(),
+            shutdown: CancellationToken::new(),
             settings: Arc::new(settings),
         };
         Ok(Self {
@@ -91,8 +92,13 @@ impl Application {
             .run_dispatcher
             .then(|| tokio::spawn(self.dispatcher.clone().run(shutdown.clone())));
         let stop = shutdown.clone();
+        let streams = self.state.shutdown.clone();
         let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .with_graceful_shutdown(async move {
+                stop.cancelled().await;
+                // Open live streams never finish by themselves: end them now.
+                streams.cancel();
+            })
             .await
             .context("serving HTTP");
         // Whatever ended the server, the dispatcher finishes its sends before we close.

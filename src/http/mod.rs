@@ -38,6 +38,9 @@ pub struct AppState {
     pub live: crate::delivery::live::LiveHub,
     /// Failed sign-ins per account.
     pub throttle: Arc<throttle::SignInThrottle>,
+    /// Cancelled when the server is stopping: long-lived responses (live streams) end on
+    /// it, so that a graceful shutdown does not wait for them forever.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 /// Every route of the service.

@@ -100,6 +100,8 @@ async fn pump(
         let event = tokio::select! {
             e = live.recv() => e,
             _ = tx.closed() => return,
+            // The server is stopping: ending the stream lets the client reconnect elsewhere.
+            _ = state.shutdown.cancelled() => return,
         };
         let sent = match event {
             Ok(LiveEvent::Delivered {

@@ -37,6 +37,7 @@ pub struct TestApp {
     /// The settings the instance was built with (for starting another on the same database).
     pub settings: Settings,
     shutdown: CancellationToken,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     next_user: AtomicU32,
 }
 
@@ -138,7 +139,7 @@ pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(&mut Settings
     let store = app.state().store.clone();
     let dispatcher = app.dispatcher().clone();
     let shutdown = CancellationToken::new();
-    tokio::spawn(app.run_until_stopped(shutdown.clone()));
+    let server = tokio::spawn(app.run_until_stopped(shutdown.clone()));
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
@@ -158,6 +159,7 @@ pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(&mut Settings
         dispatcher,
         settings: kept_settings,
         shutdown,
+        server: Some(server),
         next_user: AtomicU32::new(1),
     };
     test_app.admin.token = test_app.token_for(admin_email).await;
@@ -197,6 +199,15 @@ impl TestApp {
         let base = format!("http://{}", other.addr());
         tokio::spawn(other.run_until_stopped(self.shutdown.clone()));
         base
+    }
+
+    /// Stops the server as SIGTERM would and waits until it has finished.
+    pub async fn stop(&mut self) -> Result<anyhow::Result<()>, tokio::time::error::Elapsed> {
+        self.shutdown.cancel();
+        let server = self.server.take().expect("the server runs");
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .map(|joined| joined.expect("server task"))
     }
 
     pub fn url(&self, path: &str) -> String {

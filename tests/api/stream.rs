@@ -199,3 +199,15 @@ async fn live_events_cross_instances_on_postgres() {
     );
     assert_eq!(tab.next(Duration::from_millis(300)).await, None, "once");
 }
+
+on_both_engines! {
+    async fn stopping_the_server_ends_open_streams_instead_of_waiting_for_them(app) {
+        let mut app = app;
+        let doctor = app.user(Role::Practitioner).await;
+        let mut tab = SseClient::connect(&app, &doctor, None).await;
+        assert_eq!(tab.next(Duration::from_secs(5)).await.unwrap().event, "unread");
+        let stopped = app.stop().await.expect("the server stops within 10 s despite an open stream");
+        stopped.expect("and stops cleanly");
+        assert_eq!(tab.next(Duration::from_secs(5)).await, None, "the stream was closed");
+    }
+}
