@@ -1,8 +1,8 @@
 //! Durable delivery through real peers: an SMTP server process and an HTTP SMS provider.
 
 use crate::helpers::TestApp;
-use crate::on_both_engines;
 use crate::peers::{SmsPeer, SmtpPeer};
+use crate::{on_both_engines, on_both_engines_by_engine};
 use carebell::config::{Settings, SmsProviderKind, SmtpSecurity};
 use carebell::domain::Role;
 use mail_parser::{MessageParser, MimeHeaders};
@@ -49,11 +49,10 @@ async fn job_states(app: &TestApp, appointment: i64) -> Vec<(i64, String, String
     jobs
 }
 
-on_both_engines! {
-    async fn emails_reach_a_real_smtp_server_with_both_parts_headers_and_calendar(app) {
-        let _ = app; // this scenario needs its own SMTP settings
+on_both_engines_by_engine! {
+    async fn emails_reach_a_real_smtp_server_with_both_parts_headers_and_calendar(engine) {
         let peer = SmtpPeer::start().await;
-        let app = spawn_app_with(app.engine, smtp_to(&peer)).await;
+        let app = spawn_app_with(engine, smtp_to(&peer)).await;
         let doctor = app.user_with(Role::Practitioner, json!({"name": "Dr Haddad & Co"})).await;
         let patient = app.user_with(Role::Patient, json!({"name": "<script>alert(1)</script>", "language": "fr"})).await;
         let slot = app.slots(&doctor, &[48]).await[0];
@@ -106,10 +105,9 @@ on_both_engines! {
         assert_eq!(app.drain().await, carebell::delivery::Tick::default());
     }
 
-    async fn cancellation_mail_carries_a_calendar_cancel_with_the_same_uid(app) {
-        let _ = app;
+    async fn cancellation_mail_carries_a_calendar_cancel_with_the_same_uid(engine) {
         let peer = SmtpPeer::start().await;
-        let app = spawn_app_with(app.engine, smtp_to(&peer)).await;
+        let app = spawn_app_with(engine, smtp_to(&peer)).await;
         let doctor = app.user(Role::Practitioner).await;
         let patient = app.user(Role::Patient).await;
         let slot = app.slots(&doctor, &[48]).await[0];
@@ -131,10 +129,9 @@ on_both_engines! {
         assert!(cancel.contains(&format!("UID:appointment-{id}@")) && cancel.contains("SEQUENCE:3"), "{cancel}");
     }
 
-    async fn an_smtp_outage_loses_nothing_and_sends_each_message_once(app) {
-        let _ = app;
+    async fn an_smtp_outage_loses_nothing_and_sends_each_message_once(engine) {
         let mut peer = SmtpPeer::start().await;
-        let app = spawn_app_with(app.engine, smtp_to(&peer)).await;
+        let app = spawn_app_with(engine, smtp_to(&peer)).await;
         let doctor = app.user(Role::Practitioner).await;
         let patient = app.user(Role::Patient).await;
         let slot = app.slots(&doctor, &[48]).await[0];
@@ -159,10 +156,9 @@ on_both_engines! {
         }
     }
 
-    async fn a_451_is_retried_until_exhausted_and_a_550_is_dead_at_once(app) {
-        let _ = app;
+    async fn a_451_is_retried_until_exhausted_and_a_550_is_dead_at_once(engine) {
         let peer = SmtpPeer::start().await;
-        let app = spawn_app_with(app.engine, |s| {
+        let app = spawn_app_with(engine, |s| {
             smtp_to(&peer)(s);
             s.delivery.retry_schedule = vec![Duration::from_secs(60), Duration::from_secs(120)];
         })
@@ -207,10 +203,9 @@ on_both_engines! {
         assert_eq!(dead["deliveries"].as_array().unwrap().len(), 1);
     }
 
-    async fn sms_provider_answers_are_classified_like_smtp_replies(app) {
-        let _ = app;
+    async fn sms_provider_answers_are_classified_like_smtp_replies(engine) {
         let provider = SmsPeer::start().await;
-        let app = spawn_app_with(app.engine, |s| {
+        let app = spawn_app_with(engine, |s| {
             s.sms.provider = SmsProviderKind::Webhook;
             s.sms.webhook_url = Some(format!("{}/sms", provider.base_url));
             s.sms.webhook_token = Some(secrecy::SecretString::from("test-token-not-secret"));
@@ -244,10 +239,9 @@ on_both_engines! {
         }
     }
 
-    async fn twilio_adapter_posts_the_form_twilio_expects(app) {
-        let _ = app;
+    async fn twilio_adapter_posts_the_form_twilio_expects(engine) {
         let provider = SmsPeer::start().await;
-        let app = spawn_app_with(app.engine, |s| {
+        let app = spawn_app_with(engine, |s| {
             s.sms.provider = SmsProviderKind::Twilio;
             s.sms.twilio_base_url = provider.base_url.clone();
             s.sms.twilio_account_sid = Some("AC123".into());
@@ -271,10 +265,9 @@ on_both_engines! {
         assert_eq!(job_states(&app, id).await.into_iter().find(|j| j.2 == "sms").unwrap().3, "sent");
     }
 
-    async fn a_worker_killed_between_claim_and_record_loses_nothing(app) {
-        let _ = app;
+    async fn a_worker_killed_between_claim_and_record_loses_nothing(engine) {
         let peer = SmtpPeer::start().await;
-        let app = spawn_app_with(app.engine, smtp_to(&peer)).await;
+        let app = spawn_app_with(engine, smtp_to(&peer)).await;
         let doctor = app.user(Role::Practitioner).await;
         let patient = app.user(Role::Patient).await;
         let slot = app.slots(&doctor, &[48]).await[0];
@@ -308,7 +301,9 @@ on_both_engines! {
         drop(c);
         assert!(job_states(&app, id).await.iter().all(|j| j.3 == "sent"));
     }
+}
 
+on_both_engines! {
     async fn in_app_notifications_are_handed_to_the_live_hook(app) {
         let mut live = app.dispatcher.live().subscribe();
         let doctor = app.user(Role::Practitioner).await;

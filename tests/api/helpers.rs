@@ -413,3 +413,26 @@ macro_rules! on_both_engines {
         }
     )*};
 }
+
+/// Like [`on_both_engines!`] for scenarios that build their own app (with
+/// [`spawn_app_with`]): each gets only the engine to run on.
+#[macro_export]
+macro_rules! on_both_engines_by_engine {
+    ($(async fn $name:ident($engine:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+            async fn scenario($engine: $crate::helpers::Engine) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                scenario($crate::helpers::Engine::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                scenario($crate::helpers::Engine::Postgres).await
+            }
+        }
+    )*};
+}

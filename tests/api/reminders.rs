@@ -1,7 +1,7 @@
 //! Reminders: on time, once, never for a cancelled or moved appointment.
 
 use crate::helpers::TestApp;
-use crate::on_both_engines;
+use crate::{on_both_engines, on_both_engines_by_engine};
 use carebell::domain::{Role, Timestamp};
 use serde_json::json;
 use std::time::Duration;
@@ -214,13 +214,9 @@ fn dummy_user(zone: &str) -> carebell::store::users::User {
     }
 }
 
-/// Both reminders due after a stop: only the most recent one goes out.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_a_stop_over_two_due_reminders_only_the_later_one_is_sent() {
-    for engine in [
-        crate::helpers::Engine::Sqlite,
-        crate::helpers::Engine::Postgres,
-    ] {
+on_both_engines_by_engine! {
+    // Both reminders due after a stop: only the most recent one goes out.
+    async fn after_a_stop_over_two_due_reminders_only_the_later_one_is_sent(engine) {
         let app = crate::helpers::spawn_app_with(engine, |s| {
             s.reminders.offsets = vec![Duration::from_secs(3 * 3600), Duration::from_secs(3600)];
         })
