@@ -197,33 +197,15 @@ pub async fn with_recipient(
     id: i64,
 ) -> StoreResult<Option<(Notification, super::users::User)>> {
     let row = sqlx::query(&format!(
-        "SELECT {}, n.id AS n_id, n.recipient_id, n.kind, n.severity, n.title, n.message, n.link, n.data,
-                n.appointment_id, n.read_at, n.created_at
-         FROM notifications n JOIN users u ON u.id = n.recipient_id WHERE n.id = $1",
-        super::users::COLUMNS
+        "SELECT {COLUMNS} FROM notifications WHERE id = $1"
     ))
     .bind(id)
     .fetch_optional(&mut *c)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let user = super::users::from_row(&row)?;
-    let read_at: Option<i64> = col(&row, "read_at")?;
-    let data: String = col(&row, "data")?;
-    let n = Notification {
-        id: col(&row, "n_id")?,
-        recipient_id: col(&row, "recipient_id")?,
-        kind: NotificationKind::parse(&col::<String>(&row, "kind")?)?,
-        severity: Severity::parse(&col::<String>(&row, "severity")?)?,
-        title: col(&row, "title")?,
-        message: col(&row, "message")?,
-        link: col(&row, "link")?,
-        data: serde_json::from_str(&data).map_err(|e| super::StoreError::Corrupt(e.to_string()))?,
-        appointment_id: col(&row, "appointment_id")?,
-        read: read_at.is_some(),
-        read_at: read_at.map(Timestamp::from_millis),
-        created_at: Timestamp::from_millis(col(&row, "created_at")?),
+    let Some(n) = row.as_ref().map(from_row).transpose()? else {
+        return Ok(None);
     };
-    Ok(Some((n, user)))
+    Ok(super::users::get(c, n.recipient_id).await?.map(|u| (n, u)))
 }
 
 /// An in-app notification that just fell due.
