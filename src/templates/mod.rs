@@ -87,6 +87,7 @@ impl Templates {
                 .transpose()
                 .with_context(|| format!("template {name}"))?
                 .unwrap_or_default();
+            compile_strings(&mut env, lang.code(), &table)?;
             messages.insert(lang.code(), table);
         }
         let templates = Self {
@@ -161,9 +162,13 @@ impl Templates {
             Some(t) => (lang, t),
             None => (Language::En, table("en").context("no English text")?),
         };
+        let prefix = format!("{}/{}", lang.code(), kind.as_str());
+        let render = |name: String| -> anyhow::Result<String> {
+            Ok(self.env.get_template(&name)?.render(&ctx)?)
+        };
         let text_of = |key: &str| -> anyhow::Result<String> {
             match strings.get(key).and_then(|v| v.as_str()) {
-                Some(src) => Ok(self.env.render_str(src, &ctx)?),
+                Some(_) => render(format!("{prefix}/{key}")),
                 None => Ok(String::new()),
             }
         };
@@ -172,25 +177,20 @@ impl Templates {
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let lines: Vec<String> = strings
+        let line_count = strings
             .get("lines")
             .and_then(|v| v.as_array())
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_str())
-            .map(|src| self.env.render_str(src, &ctx))
-            .collect::<Result<Vec<_>, _>>()?
+            .map_or(0, Vec::len);
+        let lines: Vec<String> = (0..line_count)
+            .map(|i| render(format!("{prefix}/lines/{i}")))
+            .collect::<anyhow::Result<Vec<_>>>()?
             .into_iter()
             .filter(|l| !l.trim().is_empty())
             .collect();
-        let footer = self
-            .messages
-            .get(lang.code())
-            .and_then(|m| m.get("footer"))
-            .and_then(|v| v.as_str())
-            .map(|src| self.env.render_str(src, &ctx))
-            .transpose()?
-            .unwrap_or_default();
+        let footer = match self.messages.get(lang.code()).and_then(|m| m.get("footer")) {
+            Some(_) => render(format!("{}/footer", lang.code()))?,
+            None => String::new(),
+        };
         let layout_ctx = context! {
             ..ctx.clone(),
             ..context! {
@@ -207,7 +207,7 @@ impl Templates {
         let html = self.env.get_template("email.html")?.render(&layout_ctx)?;
         let text = self.env.get_template("email.txt")?.render(&layout_ctx)?;
         let sms = match strings.get("sms").and_then(|v| v.as_str()) {
-            Some(src) => Some(self.env.render_str(src, &ctx)?.trim().to_owned()),
+            Some(_) => Some(render(format!("{prefix}/sms"))?.trim().to_owned()),
             None => None,
         };
         Ok(Rendered {
@@ -221,6 +221,45 @@ impl Templates {
     pub fn clinic(&self) -> &str {
         &self.clinic
     }
+}
+
+/// Compiles every text of a language once, at load, as a named template
+/// (`fr/appointment_confirmed/subject`, `fr/appointment_confirmed/lines/0`, `fr/footer`),
+/// so that sending a message renders them without parsing them again.
+fn compile_strings(
+    env: &mut Environment<'static>,
+    lang: &str,
+    table: &toml::Table,
+) -> anyhow::Result<()> {
+    let mut add = |name: String, src: &str| {
+        env.add_template_owned(name.clone(), src.to_owned())
+            .with_context(|| format!("template {name}"))
+    };
+    for (key, value) in table {
+        match value {
+            toml::Value::String(src) => add(format!("{lang}/{key}"), src)?,
+            toml::Value::Table(kind) => {
+                for (part, value) in kind {
+                    match value {
+                        toml::Value::String(src) => add(format!("{lang}/{key}/{part}"), src)?,
+                        toml::Value::Array(items) => {
+                            for (i, item) in items.iter().enumerate() {
+                                let src = item.as_str().with_context(|| {
+                                    format!(
+                                        "template {lang}/{key}/{part}: every entry must be text"
+                                    )
+                                })?;
+                                add(format!("{lang}/{key}/{part}/{i}"), src)?;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn sample_context() -> Value {
