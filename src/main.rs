@@ -324,6 +324,7 @@ fn print_demo(report: &demo::DemoReport, base: &str) {
     for (role, name, email) in &report.accounts {
         println!("  {:<13} {:<18} {}", role.as_str(), name, email);
     }
+    println!("Dashboard: {base}/sign-in");
     println!("Sign in:  curl -c jar -X POST {base}/api/v1/auth/sign-in -H 'content-type: application/json' \\");
     println!(
         "            -d '{{\"email\":\"lucie.martin@patient.example\",\"password\":\"{}\"}}'",

@@ -51,6 +51,8 @@ impl Application {
             lifecycle,
             clock,
             live: dispatcher.live().clone(),
+            templates: dispatcher.templates().clone(),
+            pages: Arc::new(crate::web::Pages::load().context("loading the dashboard pages")?),
             throttle: Default::default(),
             shutdown: CancellationToken::new(),
             settings: Arc::new(settings),

@@ -126,6 +126,11 @@ impl Dispatcher {
         &self.inner.live
     }
 
+    /// The message templates it renders with (dashboards show in-app texts with them).
+    pub fn templates(&self) -> &Arc<Templates> {
+        &self.inner.templates
+    }
+
     /// Runs until `shutdown`; a step in progress (and its sends) always finishes first.
     pub async fn run(self, shutdown: CancellationToken) {
         tracing::info!("dispatcher started");

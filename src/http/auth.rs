@@ -160,7 +160,7 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -200,7 +200,7 @@ async fn verify_password(password: String, hash: String) -> anyhow::Result<bool>
 static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Checks email and password; the same error for an unknown email and a wrong password.
-async fn authenticate(state: &AppState, email: &str, password: &str) -> ApiResult<User> {
+pub(crate) async fn authenticate(state: &AppState, email: &str, password: &str) -> ApiResult<User> {
     if let Err(wait) = state.throttle.check(email, state.clock.now()) {
         let minutes = wait.as_secs().div_ceil(60);
         return Err(ApiError::TooManyAttempts {
@@ -256,6 +256,27 @@ pub async fn sign_in(
     Body(body): Body<SignIn>,
 ) -> ApiResult<Response> {
     let user = authenticate(&state, &body.email, &body.password).await?;
+    let opened = open_browser_session(&state, &user).await?;
+    let body =
+        Json(json!({ "user": user, "csrf_token": opened.csrf, "expires_at": opened.expires_at }));
+    let mut response = body.into_response();
+    response.headers_mut().insert(SET_COOKIE, opened.cookie);
+    Ok(response)
+}
+
+/// A new browser session: its cookie header and the CSRF token its requests must echo.
+pub(crate) struct BrowserSession {
+    pub cookie: HeaderValue,
+    pub csrf: String,
+    pub expires_at: Timestamp,
+}
+
+/// Opens a browser session for `user` (cookie `HttpOnly`, `SameSite=Lax`, `Secure` when
+/// served over TLS).
+pub(crate) async fn open_browser_session(
+    state: &AppState,
+    user: &User,
+) -> ApiResult<BrowserSession> {
     let now = state.clock.now();
     let expires_at = now.plus(state.settings.auth.session_ttl);
     let token = random_token();
@@ -278,24 +299,25 @@ pub async fn sign_in(
     if state.settings.cookie_secure() {
         cookie.push_str("; Secure");
     }
-    let body = Json(json!({ "user": user, "csrf_token": csrf, "expires_at": expires_at }));
-    let mut response = body.into_response();
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).context("session cookie header")?,
-    );
-    Ok(response)
+    Ok(BrowserSession {
+        cookie: HeaderValue::from_str(&cookie).context("session cookie header")?,
+        csrf,
+        expires_at,
+    })
 }
+
+/// The header that removes the session cookie.
+pub(crate) const CLEAR_SESSION_COOKIE: &str =
+    "carebell_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
 
 /// `POST /api/v1/auth/sign-out`: ends the session or revokes the bearer token used.
 pub async fn sign_out(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Response> {
     let mut c = state.store.acquire().await?;
     sessions::delete(&mut c, me.session.id).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_static("carebell_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-    );
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
     Ok(response)
 }
 

@@ -6,10 +6,10 @@ mod appointments;
 pub mod auth;
 mod error;
 mod extract;
-mod notifications;
+pub(crate) mod notifications;
 mod openapi;
 mod seed;
-mod slots;
+pub(crate) mod slots;
 mod stream;
 pub mod throttle;
 
@@ -41,6 +41,10 @@ pub struct AppState {
     /// Cancelled when the server is stopping: long-lived responses (live streams) end on
     /// it, so that a graceful shutdown does not wait for them forever.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// Message texts in each language, for showing in-app notifications.
+    pub templates: Arc<crate::templates::Templates>,
+    /// The dashboard's page templates and interface texts.
+    pub pages: Arc<crate::web::Pages>,
 }
 
 /// Every route of the service.
@@ -93,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
         .merge(seed::router())
+        .merge(crate::web::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

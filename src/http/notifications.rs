@@ -4,7 +4,8 @@ use super::auth::CurrentUser;
 use super::extract::{ApiPath, ApiQuery};
 use super::{page_limit, ApiError, ApiResult, AppState};
 use crate::delivery::live::LiveEvent;
-use crate::store::notifications;
+use crate::store::notifications::{self, Notification};
+use crate::store::users::User;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
@@ -20,17 +21,35 @@ pub struct ListQuery {
     limit: Option<i64>,
 }
 
+/// A notification with its title and message in the recipient's language and zone (the
+/// stored English text stays when a template fails).
+pub(crate) fn localize(state: &AppState, mut n: Notification, to: &User) -> Notification {
+    match state.templates.in_app(&n, to) {
+        Ok(text) => {
+            n.title = text.title;
+            n.message = text.message;
+        }
+        Err(e) => tracing::warn!(error = %e, notification_id = n.id, "in-app text failed"),
+    }
+    n
+}
+
 /// One page, newest first, with the unread count.
 pub(crate) async fn page(
     state: &AppState,
-    user_id: i64,
+    user: &User,
     unread: bool,
     before: Option<i64>,
     limit: i64,
 ) -> ApiResult<Value> {
+    let user_id = user.id;
     let mut c = state.store.acquire().await?;
-    let items =
-        notifications::list(&mut c, user_id, unread, before, limit, state.clock.now()).await?;
+    let items: Vec<Notification> =
+        notifications::list(&mut c, user_id, unread, before, limit, state.clock.now())
+            .await?
+            .into_iter()
+            .map(|n| localize(state, n, user))
+            .collect();
     let unread_count = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
     let next_before = if items.len() as i64 == limit {
         items.last().map(|n| n.id)
@@ -48,7 +67,7 @@ pub async fn list(
 ) -> ApiResult<Json<Value>> {
     let limit = page_limit(q.limit, 20, 100)?;
     Ok(Json(
-        page(&state, me.user.id, q.unread, q.before, limit).await?,
+        page(&state, &me.user, q.unread, q.before, limit).await?,
     ))
 }
 

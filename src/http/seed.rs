@@ -5,10 +5,7 @@ use super::auth::{As, PatientRole, PractitionerRole};
 use super::extract::{ApiPath, Body};
 use super::notifications::{mark_all, mark_one, page};
 use super::{ApiError, ApiResult, AppState};
-use crate::notify::local_time;
 use axum::extract::State;
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY};
-use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -44,10 +41,6 @@ pub fn router() -> Router<AppState> {
             "/patient-dashboard/mark-notification-read/",
             post(patient_mark_read),
         )
-        .route(
-            "/patient-dashboard/notifications/",
-            get(patient_notifications_page),
-        )
 }
 
 #[derive(Deserialize)]
@@ -66,7 +59,7 @@ async fn practitioner_notifications(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(page(&state, me.user.id, false, None, 50).await?))
+    Ok(Json(page(&state, &me.user, false, None, 50).await?))
 }
 
 async fn practitioner_mark_read(
@@ -133,81 +126,4 @@ async fn patient_mark_read(
     Ok(Json(
         mark_one(&state, me.user.id, body.notification_id).await?,
     ))
-}
-
-/// The patient's notifications as a page (server-rendered, every value escaped).
-async fn patient_notifications_page(
-    State(state): State<AppState>,
-    me: As<PatientRole>,
-) -> ApiResult<Response> {
-    let data = page(&state, me.user.id, false, None, 100).await?;
-    let mut items = String::new();
-    for n in data["notifications"].as_array().into_iter().flatten() {
-        let created = n["created_at"]
-            .as_str()
-            .and_then(|s| crate::domain::Timestamp::parse_rfc3339(s).ok())
-            .map(|t| local_time(t, &me.user))
-            .unwrap_or_default();
-        let read = n["read"].as_bool().unwrap_or(false);
-        items.push_str(&format!(
-            "<li class=\"{} {}\"><strong>{}</strong> <time>{}</time><p>{}</p></li>\n",
-            escape(n["severity"].as_str().unwrap_or("info")),
-            if read { "read" } else { "unread" },
-            escape(n["title"].as_str().unwrap_or_default()),
-            escape(&created),
-            escape(n["message"].as_str().unwrap_or_default()),
-        ));
-    }
-    let lang = me.user.language;
-    let html = format!(
-        "<!doctype html>\n<html lang=\"{}\" dir=\"{}\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Notifications</title></head><body><main>\
-         <h1>Notifications <span aria-label=\"unread\">({})</span></h1>\
-         <ul aria-live=\"polite\">\n{}</ul></main></body></html>\n",
-        lang.code(),
-        if lang.is_rtl() { "rtl" } else { "ltr" },
-        data["unread_count"],
-        items
-    );
-    let mut response = Html(html).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        CONTENT_SECURITY_POLICY,
-        "default-src 'self'; script-src 'none'"
-            .parse()
-            .map_err(anyhow::Error::from)?,
-    );
-    headers.insert(
-        CACHE_CONTROL,
-        "no-store".parse().map_err(anyhow::Error::from)?,
-    );
-    Ok(response)
-}
-
-/// HTML-escapes text for element content and attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escape_neutralises_markup() {
-        assert_eq!(
-            super::escape("<script>\"'&"),
-            "&lt;script&gt;&quot;&#39;&amp;"
-        );
-    }
 }

@@ -182,7 +182,7 @@ pub async fn notify_availability(
     Ok(Json(json!({ "notified": notified })))
 }
 
-async fn practitioner(c: &mut crate::store::Conn, id: i64) -> ApiResult<User> {
+pub(crate) async fn practitioner(c: &mut crate::store::Conn, id: i64) -> ApiResult<User> {
     users::get(c, id)
         .await?
         .filter(|u| u.role == Role::Practitioner)

@@ -9,9 +9,11 @@
 
 use super::auth::CurrentUser;
 use super::extract::ApiQuery;
+use super::notifications::localize;
 use super::{ApiError, ApiResult, AppState};
 use crate::delivery::live::LiveEvent;
 use crate::store::notifications::{self, Notification};
+use crate::store::users::User;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -54,10 +56,9 @@ pub async fn stream(
     // Subscribe before reading what was missed, so nothing falls between the two.
     let live = state.live.subscribe();
     let (tx, rx) = mpsc::channel::<Event>(64);
-    let user_id = me.user.id;
     tokio::spawn(pump(
         state,
-        user_id,
+        me.user,
         header_id.or(q.last_event_id),
         live,
         tx,
@@ -77,14 +78,15 @@ pub async fn stream(
 /// Feeds one client until it goes away.
 async fn pump(
     state: AppState,
-    user_id: i64,
+    user: User,
     resume_after: Option<i64>,
     mut live: broadcast::Receiver<LiveEvent>,
     tx: mpsc::Sender<Event>,
 ) {
+    let user_id = user.id;
     let mut last_sent = resume_after.unwrap_or(i64::MAX);
     if let Some(after) = resume_after {
-        if replay(&state, user_id, after, &mut last_sent, &tx)
+        if replay(&state, &user, after, &mut last_sent, &tx)
             .await
             .is_err()
         {
@@ -111,7 +113,7 @@ async fn pump(
                 if last_sent == i64::MAX {
                     last_sent = notification_id - 1;
                 }
-                replay(&state, user_id, last_sent, &mut last_sent, &tx).await
+                replay(&state, &user, last_sent, &mut last_sent, &tx).await
             }
             Ok(LiveEvent::ReadChanged { recipient_id }) if recipient_id == user_id => {
                 send_unread(&state, user_id, &tx).await
@@ -119,7 +121,7 @@ async fn pump(
             Ok(_) => Ok(()),
             // Fell behind the hub: catch up from the store instead.
             Err(broadcast::error::RecvError::Lagged(_)) if last_sent != i64::MAX => {
-                replay(&state, user_id, last_sent, &mut last_sent, &tx).await
+                replay(&state, &user, last_sent, &mut last_sent, &tx).await
             }
             Err(broadcast::error::RecvError::Lagged(_)) => Ok(()),
             Err(broadcast::error::RecvError::Closed) => return,
@@ -133,12 +135,12 @@ async fn pump(
 /// Sends the user's notifications newer than `after`, oldest first, each once.
 async fn replay(
     state: &AppState,
-    user_id: i64,
+    user: &User,
     after: i64,
     last_sent: &mut i64,
     tx: &mpsc::Sender<Event>,
 ) -> Result<(), ()> {
-    let (items, unread) = match load(state, user_id, after).await {
+    let (items, unread) = match load(state, user.id, after).await {
         Ok(v) => v,
         Err(e) => {
             tracing::warn!(error = %e, "live stream could not read notifications");
@@ -147,6 +149,7 @@ async fn replay(
     };
     for n in items {
         let id = n.id;
+        let n = localize(state, n, user);
         let data = json!({ "notification": n, "unread_count": unread }).to_string();
         tx.send(
             Event::default()

@@ -5,8 +5,6 @@
 
 mod text;
 
-pub(crate) use text::local_time;
-
 use crate::domain::{CancelledBy, Channel, NotificationKind, Severity, Timestamp};
 use crate::store::appointments::Appointment;
 use crate::store::notifications::NewNotification;

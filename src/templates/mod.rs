@@ -45,6 +45,24 @@ pub struct Rendered {
     pub sms: Option<String>,
 }
 
+/// A notification as a dashboard shows it.
+#[derive(Debug, Clone)]
+pub struct InApp {
+    pub title: String,
+    pub message: String,
+}
+
+/// The texts of one message before they are laid out.
+struct Texts {
+    lang: Language,
+    subject: String,
+    heading: String,
+    lines: Vec<String>,
+    action: String,
+    footer: String,
+    sms: Option<String>,
+}
+
 /// The loaded templates.
 pub struct Templates {
     env: Environment<'static>,
@@ -119,7 +137,21 @@ impl Templates {
 
     /// Renders a stored notification for its recipient.
     pub fn render(&self, n: &Notification, to: &User) -> anyhow::Result<Rendered> {
-        let lang = to.language;
+        self.render_parts(n.kind, to.language, self.context(n, to))
+    }
+
+    /// The title and message a dashboard shows for a notification, in the recipient's
+    /// language and zone: the message's heading and its body lines.
+    pub fn in_app(&self, n: &Notification, to: &User) -> anyhow::Result<InApp> {
+        let texts = self.texts(n.kind, to.language, &self.context(n, to))?;
+        Ok(InApp {
+            title: texts.heading,
+            message: texts.lines.join(" "),
+        })
+    }
+
+    /// The names the message texts can use.
+    fn context(&self, n: &Notification, to: &User) -> Value {
         let d = &n.data;
         let when = |key: &str| {
             d.get(key)
@@ -128,7 +160,7 @@ impl Templates {
                 .map(|t| local_when(t, to))
         };
         let link = n.link.as_ref().map(|l| format!("{}{}", self.public_url, l));
-        let ctx = context! {
+        context! {
             clinic => &self.clinic,
             recipient => to.name.as_str(),
             patient => d.get("patient_name"),
@@ -142,16 +174,11 @@ impl Templates {
             title => &n.title,
             message => &n.message,
             link => link,
-        };
-        self.render_parts(n.kind, lang, ctx)
+        }
     }
 
-    fn render_parts(
-        &self,
-        kind: NotificationKind,
-        lang: Language,
-        ctx: Value,
-    ) -> anyhow::Result<Rendered> {
+    /// Every text of a kind in a language (English when the language lacks it).
+    fn texts(&self, kind: NotificationKind, lang: Language, ctx: &Value) -> anyhow::Result<Texts> {
         let table = |l: &str| {
             self.messages
                 .get(l)
@@ -164,7 +191,7 @@ impl Templates {
         };
         let prefix = format!("{}/{}", lang.code(), kind.as_str());
         let render = |name: String| -> anyhow::Result<String> {
-            Ok(self.env.get_template(&name)?.render(&ctx)?)
+            Ok(self.env.get_template(&name)?.render(ctx)?)
         };
         let text_of = |key: &str| -> anyhow::Result<String> {
             match strings.get(key).and_then(|v| v.as_str()) {
@@ -191,30 +218,48 @@ impl Templates {
             Some(_) => render(format!("{}/footer", lang.code()))?,
             None => String::new(),
         };
-        let layout_ctx = context! {
-            ..ctx.clone(),
-            ..context! {
-                lang => lang.code(),
-                dir => if lang.is_rtl() { "rtl" } else { "ltr" },
-                align => if lang.is_rtl() { "right" } else { "left" },
-                subject => &subject,
-                heading => text_of("heading")?,
-                lines => lines,
-                action => text_of("action")?,
-                footer => footer,
-            }
-        };
-        let html = self.env.get_template("email.html")?.render(&layout_ctx)?;
-        let text = self.env.get_template("email.txt")?.render(&layout_ctx)?;
         let sms = match strings.get("sms").and_then(|v| v.as_str()) {
             Some(_) => Some(render(format!("{prefix}/sms"))?.trim().to_owned()),
             None => None,
         };
-        Ok(Rendered {
+        Ok(Texts {
+            lang,
             subject,
+            heading: text_of("heading")?,
+            lines,
+            action: text_of("action")?,
+            footer,
+            sms,
+        })
+    }
+
+    fn render_parts(
+        &self,
+        kind: NotificationKind,
+        lang: Language,
+        ctx: Value,
+    ) -> anyhow::Result<Rendered> {
+        let t = self.texts(kind, lang, &ctx)?;
+        let layout_ctx = context! {
+            ..ctx.clone(),
+            ..context! {
+                lang => t.lang.code(),
+                dir => if t.lang.is_rtl() { "rtl" } else { "ltr" },
+                align => if t.lang.is_rtl() { "right" } else { "left" },
+                subject => &t.subject,
+                heading => &t.heading,
+                lines => &t.lines,
+                action => &t.action,
+                footer => &t.footer,
+            }
+        };
+        let html = self.env.get_template("email.html")?.render(&layout_ctx)?;
+        let text = self.env.get_template("email.txt")?.render(&layout_ctx)?;
+        Ok(Rendered {
+            subject: t.subject,
             html,
             text,
-            sms,
+            sms: t.sms,
         })
     }
 

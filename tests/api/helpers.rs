@@ -59,7 +59,7 @@ fn unique_name() -> String {
     format!("carebell_test_{}", uuid::Uuid::new_v4().simple())
 }
 
-async fn database_url(engine: Engine) -> String {
+pub async fn database_url(engine: Engine) -> String {
     match engine {
         Engine::Sqlite => {
             let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-dbs");

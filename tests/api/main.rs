@@ -5,7 +5,9 @@ mod peers;
 
 mod access;
 mod auth;
+mod browser;
 mod concurrency;
+mod dashboard;
 mod delivery;
 mod errors;
 mod lifecycle;

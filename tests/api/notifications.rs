@@ -47,9 +47,9 @@ on_both_engines! {
         let slot = app.slots(&doctor, &[24]).await[0]; // 2026-12-02T08:00Z
         app.book(&patient, slot).await;
         let to_patient = &app.notifications(&patient).await[0];
-        assert!(to_patient["message"].as_str().unwrap().contains("Wed 2 Dec 2026, 03:00 (America/New_York)"), "{to_patient}");
+        assert!(to_patient["message"].as_str().unwrap().contains("Wednesday 2 December 2026, 03:00 (America/New_York)"), "{to_patient}");
         let to_doctor = &app.notifications(&doctor).await[0];
-        assert!(to_doctor["message"].as_str().unwrap().contains("Wed 2 Dec 2026, 17:00 (Asia/Tokyo)"), "{to_doctor}");
+        assert!(to_doctor["message"].as_str().unwrap().contains("Wednesday 2 December 2026, 17:00 (Asia/Tokyo)"), "{to_doctor}");
         assert!(!to_doctor.to_string().contains("back pain"), "the reason for the visit stays out of notifications");
     }
 }

@@ -1,0 +1,129 @@
+//! The dashboard: server-rendered pages for patients, practitioners and admins, and one
+//! small script of our own (no build step, no CDN) that keeps the bell, the notification
+//! list and the page's lists live through the notification stream.
+//!
+//! Security: every form carries the session's CSRF token (checked by [`session::Action`]);
+//! pages and assets are sent with a strict Content-Security-Policy (scripts and styles
+//! from this origin only, nothing inline); the session cookie is `HttpOnly`,
+//! `SameSite=Lax` and `Secure` over TLS; sign-in shares the API's throttle.
+
+mod admin;
+mod pages;
+mod patient;
+mod practitioner;
+mod session;
+mod view;
+
+pub use pages::Pages;
+
+use crate::http::AppState;
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+/// Scripts, styles, fetches and form targets from this origin only; nothing inline.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
+
+pub fn router() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(|| async { Redirect::to("/dashboard") }))
+        .route(
+            "/sign-in",
+            get(session::sign_in_page).post(session::sign_in),
+        )
+        .route("/sign-out", post(session::sign_out))
+        .route("/dashboard", get(session::dashboard))
+        .route("/patient", get(patient::page))
+        .route("/patient/book", post(patient::book))
+        .route("/patient/appointments/{id}/cancel", post(patient::cancel))
+        .route(
+            "/patient/appointments/{id}/reschedule",
+            post(patient::reschedule),
+        )
+        .route("/patient/follow/{id}", post(patient::follow))
+        .route("/patient/unfollow/{id}", post(patient::unfollow))
+        .route(
+            "/patient-dashboard/notifications/",
+            get(patient::notifications_page),
+        )
+        .route("/practitioner", get(practitioner::page))
+        .route(
+            "/practitioner/appointments/{id}/accept",
+            post(practitioner::accept),
+        )
+        .route(
+            "/practitioner/appointments/{id}/decline",
+            post(practitioner::decline),
+        )
+        .route("/practitioner/slots", post(practitioner::add_slots))
+        .route("/practitioner/notify", post(practitioner::notify))
+        .route("/admin", get(admin::page))
+        .route("/admin/deliveries/{id}/retry", post(admin::retry))
+        .route("/notifications/{id}/read", post(session::mark_read))
+        .route("/notifications/read-all", post(session::mark_all_read))
+        .layer(axum::middleware::map_response(page_headers));
+    let assets = Router::new()
+        .route("/assets/app.js", get(script))
+        .route("/assets/app.css", get(stylesheet))
+        .route("/assets/icon.svg", get(icon))
+        .route("/favicon.ico", get(icon))
+        .layer(axum::middleware::map_response(asset_headers));
+    pages.merge(assets)
+}
+
+/// Headers of every page: the strict policy, no caching of personal data, no framing.
+async fn page_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
+}
+
+async fn asset_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Small files; revalidated so that a new release is picked up at once.
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+async fn script() -> Response {
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/javascript; charset=utf-8"),
+        )],
+        include_str!("../../web/assets/app.js"),
+    )
+        .into_response()
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/css; charset=utf-8"),
+        )],
+        include_str!("../../web/assets/app.css"),
+    )
+        .into_response()
+}
+
+async fn icon() -> Response {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"))],
+        include_str!("../../web/assets/icon.svg"),
+    )
+        .into_response()
+}

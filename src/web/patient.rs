@@ -1,0 +1,297 @@
+//! The patient's dashboard: upcoming appointments (cancel, move), practitioners to follow
+//! and their free slots to book, and the notifications.
+
+use super::session::{finish, Action, PageError, PageResult, Viewer};
+use super::view::{frame, html, short_time, Names, Outcome};
+use crate::domain::{Role, Urgency};
+use crate::http::auth::{As, PatientRole};
+use crate::http::{ApiError, AppState};
+use crate::lifecycle::{BookingRequest, Reschedule};
+use crate::store::appointments::{self, Party};
+use crate::store::{follows, slots, users};
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use minijinja::{context, Value};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, Default)]
+pub struct PatientQuery {
+    /// The practitioner whose free slots are shown (an id; anything else shows the first).
+    practitioner: Option<String>,
+}
+
+#[derive(Serialize)]
+struct SlotView {
+    id: i64,
+    when: String,
+}
+
+#[derive(Serialize)]
+struct AppointmentView {
+    id: i64,
+    status: &'static str,
+    when: String,
+    practitioner: String,
+    reason: String,
+    status_reason: Option<String>,
+    /// Free slots of the same practitioner it can move to.
+    moves: Vec<SlotView>,
+}
+
+#[derive(Serialize)]
+struct PractitionerView {
+    id: i64,
+    name: String,
+    followed: bool,
+    selected: bool,
+}
+
+/// `GET /patient`.
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<PatientQuery>,
+    Query(outcome): Query<Outcome>,
+) -> PageResult {
+    viewer.require(Role::Patient)?;
+    let now = state.clock.now();
+    let user = &viewer.user;
+    let mut c = state.store.acquire().await?;
+    let mut names = Names::default();
+    let mine = appointments::list(&mut c, Party::Patient(user.id), None, 200).await?;
+    let (mut upcoming, past): (Vec<_>, Vec<_>) = mine
+        .into_iter()
+        .partition(|a| a.status.is_active() && a.ends_at > now);
+    upcoming.sort_by_key(|a| a.starts_at);
+    let mut upcoming_views = Vec::new();
+    for a in &upcoming {
+        let moves = slots::list_free(&mut c, a.practitioner_id, now, 10)
+            .await?
+            .into_iter()
+            .map(|s| SlotView {
+                id: s.id,
+                when: short_time(s.starts_at, user),
+            })
+            .collect();
+        upcoming_views.push(AppointmentView {
+            id: a.id,
+            status: a.status.as_str(),
+            when: short_time(a.starts_at, user),
+            practitioner: names.of(&state, a.practitioner_id).await?,
+            reason: a.reason.clone(),
+            status_reason: None,
+            moves,
+        });
+    }
+    let mut past_views = Vec::new();
+    for a in past.iter().take(10) {
+        past_views.push(AppointmentView {
+            id: a.id,
+            status: a.status.as_str(),
+            when: short_time(a.starts_at, user),
+            practitioner: names.of(&state, a.practitioner_id).await?,
+            reason: a.reason.clone(),
+            status_reason: a.status_reason.clone(),
+            moves: Vec::new(),
+        });
+    }
+    let practitioners = users::list_practitioners(&mut c).await?;
+    let followed: Vec<i64> = follows::followed_by(&mut c, user.id)
+        .await?
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    let wanted = q
+        .practitioner
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok());
+    let selected = practitioners
+        .iter()
+        .find(|p| Some(p.id) == wanted)
+        .or_else(|| practitioners.first());
+    let free: Vec<SlotView> = match selected {
+        Some(p) => slots::list_free(&mut c, p.id, now, 30)
+            .await?
+            .into_iter()
+            .map(|s| SlotView {
+                id: s.id,
+                when: short_time(s.starts_at, user),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    drop(c);
+    let practitioner_views: Vec<PractitionerView> = practitioners
+        .iter()
+        .map(|p| PractitionerView {
+            id: p.id,
+            name: p.name.as_str().to_owned(),
+            followed: followed.contains(&p.id),
+            selected: selected.is_some_and(|s| s.id == p.id),
+        })
+        .collect();
+    let back = match selected {
+        Some(p) => format!("/patient?practitioner={}", p.id),
+        None => "/patient".to_owned(),
+    };
+    let base = frame(&state, &viewer, &back, &outcome).await?;
+    let body = state.pages.render(
+        "patient.html",
+        viewer.lang(),
+        context! {
+            ..base,
+            ..context! {
+                upcoming => Value::from_serialize(&upcoming_views),
+                past => Value::from_serialize(&past_views),
+                practitioners => Value::from_serialize(&practitioner_views),
+                selected => selected.map(|p| p.name.as_str().to_owned()),
+                free => Value::from_serialize(&free),
+            }
+        },
+    )?;
+    Ok(html(body))
+}
+
+#[derive(Deserialize)]
+pub struct BookForm {
+    slot_id: i64,
+    #[serde(default)]
+    reason: String,
+    urgency: Option<String>,
+}
+
+/// `POST /patient/book`.
+pub async fn book(State(state): State<AppState>, action: Action<BookForm>) -> PageResult {
+    action.viewer.require(Role::Patient)?;
+    let f = &action.form;
+    let outcome = async {
+        let urgency = match f.urgency.as_deref().filter(|u| !u.is_empty()) {
+            Some(u) => Urgency::parse(u)?,
+            None => Urgency::default(),
+        };
+        let req = BookingRequest {
+            slot_id: f.slot_id,
+            reason: f.reason.clone(),
+            urgency,
+        };
+        state.lifecycle.book(&action.viewer.user, req).await?;
+        Ok::<_, ApiError>("booked")
+    }
+    .await;
+    Ok(finish(&action.back, outcome))
+}
+
+#[derive(Deserialize)]
+pub struct CancelForm {
+    reason: Option<String>,
+}
+
+/// `POST /patient/appointments/{id}/cancel`.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    action: Action<CancelForm>,
+) -> PageResult {
+    action.viewer.require(Role::Patient)?;
+    let reason = action
+        .form
+        .reason
+        .as_deref()
+        .filter(|r| !r.trim().is_empty());
+    let outcome = state
+        .lifecycle
+        .cancel(&action.viewer.user, id, reason)
+        .await
+        .map(|_| "cancelled")
+        .map_err(ApiError::from);
+    Ok(finish(&action.back, outcome))
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    slot_id: i64,
+}
+
+/// `POST /patient/appointments/{id}/reschedule`.
+pub async fn reschedule(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    action: Action<MoveForm>,
+) -> PageResult {
+    action.viewer.require(Role::Patient)?;
+    let to = Reschedule {
+        slot_id: action.form.slot_id,
+    };
+    let outcome = state
+        .lifecycle
+        .reschedule(&action.viewer.user, id, to)
+        .await
+        .map(|_| "rescheduled")
+        .map_err(ApiError::from);
+    Ok(finish(&action.back, outcome))
+}
+
+/// `POST /patient/follow/{id}`.
+pub async fn follow(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    action: Action<super::session::Empty>,
+) -> PageResult {
+    set_follow(state, id, action, true).await
+}
+
+/// `POST /patient/unfollow/{id}`.
+pub async fn unfollow(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    action: Action<super::session::Empty>,
+) -> PageResult {
+    set_follow(state, id, action, false).await
+}
+
+async fn set_follow(
+    state: AppState,
+    id: i64,
+    action: Action<super::session::Empty>,
+    on: bool,
+) -> PageResult {
+    action.viewer.require(Role::Patient)?;
+    let patient = action.viewer.user.id;
+    let outcome = async {
+        let mut c = state.store.acquire().await?;
+        crate::http::slots::practitioner(&mut c, id).await?;
+        if on {
+            follows::follow(&mut c, patient, id, state.clock.now()).await?;
+            Ok("followed")
+        } else {
+            follows::unfollow(&mut c, patient, id).await?;
+            Ok("unfollowed")
+        }
+    }
+    .await;
+    Ok(finish(&action.back, outcome))
+}
+
+/// `GET /patient-dashboard/notifications/` (a path of the system carebell replaces): the
+/// patient's notifications on a page of their own. Integrations may read it with a
+/// bearer token.
+pub async fn notifications_page(
+    State(state): State<AppState>,
+    me: As<PatientRole>,
+    Query(outcome): Query<Outcome>,
+) -> Result<Response, PageError> {
+    let viewer = Viewer {
+        csrf: me.session.csrf_token.clone().unwrap_or_default(),
+        session_id: me.session.id,
+        user: me.0.user,
+    };
+    let base = frame(
+        &state,
+        &viewer,
+        "/patient-dashboard/notifications/",
+        &outcome,
+    )
+    .await?;
+    let body = state.pages.render("inbox.html", viewer.lang(), base)?;
+    Ok(html(body))
+}

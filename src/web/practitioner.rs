@@ -1,0 +1,223 @@
+//! The practitioner's dashboard: requests to accept or decline, the confirmed agenda, the
+//! slots (add a batch, tell followers), and the notifications.
+
+use super::session::{finish, Action, PageResult, Viewer};
+use super::view::{frame, html, short_time, Names, Outcome};
+use crate::domain::{AppointmentStatus, Role, Timestamp};
+use crate::http::{ApiError, AppState};
+use crate::lifecycle::NewSlot;
+use crate::store::appointments::{self, Party};
+use crate::store::slots;
+use crate::store::users::User;
+use axum::extract::{Path, Query, State};
+use chrono::{NaiveDate, NaiveTime, TimeZone as _};
+use minijinja::{context, Value};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Most slots one form may add (a working day of 5-minute slots).
+const MAX_BATCH: usize = 200;
+
+#[derive(Serialize)]
+struct RequestView {
+    id: i64,
+    when: String,
+    patient: String,
+    reason: String,
+    urgency: &'static str,
+}
+
+#[derive(Serialize)]
+struct SlotView {
+    when: String,
+    free: bool,
+}
+
+/// `GET /practitioner`.
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(outcome): Query<Outcome>,
+) -> PageResult {
+    viewer.require(Role::Practitioner)?;
+    let now = state.clock.now();
+    let user = &viewer.user;
+    let mut names = Names::default();
+    let mut c = state.store.acquire().await?;
+    let party = Party::Practitioner(user.id);
+    let mut pending =
+        appointments::list(&mut c, party, Some(AppointmentStatus::Requested), 200).await?;
+    let mut agenda =
+        appointments::list(&mut c, party, Some(AppointmentStatus::Confirmed), 200).await?;
+    let own = slots::list_own(&mut c, user.id, now, 100).await?;
+    drop(c);
+    pending.retain(|a| a.starts_at > now);
+    pending.sort_by_key(|a| a.starts_at);
+    agenda.retain(|a| a.ends_at > now);
+    agenda.sort_by_key(|a| a.starts_at);
+    let mut to_view = Vec::new();
+    for list in [&pending, &agenda] {
+        let mut out = Vec::new();
+        for a in list {
+            out.push(RequestView {
+                id: a.id,
+                when: short_time(a.starts_at, user),
+                patient: names.of(&state, a.patient_id).await?,
+                reason: a.reason.clone(),
+                urgency: a.urgency.as_str(),
+            });
+        }
+        to_view.push(out);
+    }
+    let slot_views: Vec<SlotView> = own
+        .into_iter()
+        .map(|(s, free)| SlotView {
+            when: short_time(s.starts_at, user),
+            free,
+        })
+        .collect();
+    let tomorrow = now
+        .to_datetime()
+        .with_timezone(&user.time_zone.tz())
+        .date_naive()
+        .succ_opt()
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let base = frame(&state, &viewer, "/practitioner", &outcome).await?;
+    let body = state.pages.render(
+        "practitioner.html",
+        viewer.lang(),
+        context! {
+            ..base,
+            ..context! {
+                pending => Value::from_serialize(&to_view[0]),
+                agenda => Value::from_serialize(&to_view[1]),
+                slots => Value::from_serialize(&slot_views),
+                tomorrow => tomorrow,
+            }
+        },
+    )?;
+    Ok(html(body))
+}
+
+/// `POST /practitioner/appointments/{id}/accept`.
+pub async fn accept(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    action: Action<super::session::Empty>,
+) -> PageResult {
+    action.viewer.require(Role::Practitioner)?;
+    let outcome = state
+        .lifecycle
+        .accept(&action.viewer.user, id)
+        .await
+        .map(|_| "accepted")
+        .map_err(ApiError::from);
+    Ok(finish(&action.back, outcome))
+}
+
+#[derive(Deserialize)]
+pub struct DeclineForm {
+    reason: Option<String>,
+}
+
+/// `POST /practitioner/appointments/{id}/decline`.
+pub async fn decline(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    action: Action<DeclineForm>,
+) -> PageResult {
+    action.viewer.require(Role::Practitioner)?;
+    let reason = action
+        .form
+        .reason
+        .as_deref()
+        .filter(|r| !r.trim().is_empty());
+    let outcome = state
+        .lifecycle
+        .decline(&action.viewer.user, id, reason)
+        .await
+        .map(|_| "declined")
+        .map_err(ApiError::from);
+    Ok(finish(&action.back, outcome))
+}
+
+#[derive(Deserialize)]
+pub struct SlotsForm {
+    date: String,
+    from: String,
+    until: String,
+    minutes: u32,
+    /// A checkbox: present when ticked.
+    notify: Option<String>,
+}
+
+/// `POST /practitioner/slots`: slots of `minutes` from `from` to `until` on `date`, in the
+/// practitioner's own zone.
+pub async fn add_slots(State(state): State<AppState>, action: Action<SlotsForm>) -> PageResult {
+    action.viewer.require(Role::Practitioner)?;
+    let user = &action.viewer.user;
+    let outcome = async {
+        let batch = slot_batch(&action.form, user)?;
+        let notify = action.form.notify.is_some();
+        state.lifecycle.add_slots(user, &batch, notify).await?;
+        Ok("slots_added")
+    }
+    .await;
+    Ok(finish(&action.back, outcome))
+}
+
+fn slot_batch(f: &SlotsForm, user: &User) -> Result<Vec<NewSlot>, ApiError> {
+    let bad = |what: &str| ApiError::unprocessable(what.to_owned());
+    let date = NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
+        .map_err(|_| bad("date must be YYYY-MM-DD"))?;
+    let time = |s: &str| NaiveTime::parse_from_str(s.trim(), "%H:%M");
+    let from = time(&f.from).map_err(|_| bad("from must be HH:MM"))?;
+    let until = time(&f.until).map_err(|_| bad("until must be HH:MM"))?;
+    if !(5..=480).contains(&f.minutes) {
+        return Err(bad("a slot lasts between 5 and 480 minutes"));
+    }
+    if until <= from {
+        return Err(bad("until must be after from"));
+    }
+    let tz = user.time_zone.tz();
+    let length = chrono::Duration::minutes(i64::from(f.minutes));
+    let mut batch = Vec::new();
+    let mut start = date.and_time(from);
+    while start + length <= date.and_time(until) {
+        // A local time skipped by a clock change has no slot.
+        if let Some(local) = tz.from_local_datetime(&start).earliest() {
+            let starts_at = Timestamp::from_datetime(local.with_timezone(&chrono::Utc));
+            batch.push(NewSlot {
+                starts_at,
+                ends_at: starts_at.plus(Duration::from_secs(u64::from(f.minutes) * 60)),
+            });
+        }
+        if batch.len() > MAX_BATCH {
+            return Err(bad("that is more than 200 slots at once"));
+        }
+        start += length;
+    }
+    if batch.is_empty() {
+        return Err(bad("no slot fits between from and until"));
+    }
+    Ok(batch)
+}
+
+#[derive(Deserialize)]
+pub struct NotifyForm {
+    note: Option<String>,
+}
+
+/// `POST /practitioner/notify`: tells followers about the free slots.
+pub async fn notify(State(state): State<AppState>, action: Action<NotifyForm>) -> PageResult {
+    action.viewer.require(Role::Practitioner)?;
+    let note = action.form.note.as_deref().filter(|n| !n.trim().is_empty());
+    let outcome = state
+        .lifecycle
+        .notify_availability(&action.viewer.user, note)
+        .await
+        .map(|_| "notified")
+        .map_err(ApiError::from);
+    Ok(finish(&action.back, outcome))
+}

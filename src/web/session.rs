@@ -1,0 +1,374 @@
+//! Who is looking at a page, sign-in and sign-out, the CSRF check of every form, and how
+//! a form's outcome is reported back (a redirect to the page with a message).
+
+use super::view;
+use crate::domain::{Language, Role};
+use crate::http::auth::{
+    authenticate, constant_time_eq, cookie, open_browser_session, random_token,
+    CLEAR_SESSION_COOKIE, SESSION_COOKIE,
+};
+use crate::http::notifications::{mark_all, mark_one};
+use crate::http::{ApiError, AppState};
+use crate::store::sessions::{self, SessionKind};
+use crate::store::users::User;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+/// The cookie that carries the sign-in form's CSRF token (there is no session yet).
+const FORM_COOKIE: &str = "carebell_form";
+
+/// A page request that cannot go on: sent somewhere else, or shown an error page.
+pub enum PageError {
+    Redirect(String),
+    Api(ApiError),
+}
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        Self::Api(e)
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(e: anyhow::Error) -> Self {
+        Self::Api(ApiError::Internal(e))
+    }
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+pub type PageResult = Result<Response, PageError>;
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Redirect(to) => Redirect::to(&to).into_response(),
+            Self::Api(e) => {
+                let (status, code, detail) = match &e {
+                    ApiError::Client {
+                        status,
+                        code,
+                        detail,
+                    } => (*status, *code, detail.clone()),
+                    ApiError::TooManyAttempts { detail, .. } => (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "too_many_attempts",
+                        detail.clone(),
+                    ),
+                    ApiError::Internal(cause) => {
+                        tracing::error!(error = format!("{cause:#}"), "page failed");
+                        (
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "internal_error",
+                            "something went wrong on our side; it has been logged".to_owned(),
+                        )
+                    }
+                };
+                let body = format!(
+                    "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+                     <title>{status}</title><link rel=\"stylesheet\" href=\"/assets/app.css\">\
+                     </head><body><main class=\"narrow\"><h1>{status}</h1>\
+                     <p role=\"alert\"><code>{code}</code>: {}</p>\
+                     <p><a href=\"/dashboard\">carebell</a></p></main></body></html>\n",
+                    view::escape(&detail)
+                );
+                (status, Html(body)).into_response()
+            }
+        }
+    }
+}
+
+/// The signed-in user of a browser session, for pages. Without a session the browser is
+/// sent to the sign-in page.
+pub struct Viewer {
+    pub user: User,
+    pub csrf: String,
+    pub session_id: i64,
+}
+
+impl Viewer {
+    /// Sends anyone whose role is not `role` to their own dashboard.
+    pub fn require(&self, role: Role) -> Result<(), PageError> {
+        if self.user.role == role {
+            Ok(())
+        } else {
+            Err(PageError::Redirect("/dashboard".into()))
+        }
+    }
+
+    pub fn lang(&self) -> Language {
+        self.user.language
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        let to_sign_in = || PageError::Redirect("/sign-in".into());
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_sign_in)?;
+        let mut c = state.store.acquire().await?;
+        let session = sessions::find(&mut c, &token, state.clock.now())
+            .await?
+            .filter(|s| s.kind == SessionKind::Browser)
+            .ok_or_else(to_sign_in)?;
+        Ok(Viewer {
+            csrf: session.csrf_token.clone().unwrap_or_default(),
+            session_id: session.id,
+            user: session.user,
+        })
+    }
+}
+
+/// A form posted by a signed-in user whose CSRF token matched: the user and the form.
+pub struct Action<T> {
+    pub viewer: Viewer,
+    pub form: T,
+    /// The page to go back to (from the form's `back` field, this site's paths only).
+    pub back: String,
+}
+
+#[derive(Deserialize)]
+struct Guard {
+    #[serde(default)]
+    csrf_token: String,
+    back: Option<String>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for Action<T> {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, PageError> {
+        let (mut parts, body) = req.into_parts();
+        let viewer = Viewer::from_request_parts(&mut parts, state).await?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|r| ApiError::client(r.status(), "invalid_body", r.body_text()))?;
+        let guard: Guard = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| ApiError::unprocessable(format!("invalid form: {e}")))?;
+        if viewer.csrf.is_empty()
+            || !constant_time_eq(guard.csrf_token.as_bytes(), viewer.csrf.as_bytes())
+        {
+            return Err(ApiError::client(
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                "this form has expired; go back, reload the page and try again",
+            )
+            .into());
+        }
+        let form: T = serde_urlencoded::from_bytes(&bytes)
+            .map_err(|e| ApiError::unprocessable(format!("invalid form: {e}")))?;
+        let back = guard
+            .back
+            .filter(|b| is_local_path(b))
+            .unwrap_or_else(|| home_of(viewer.user.role).to_owned());
+        Ok(Action { viewer, form, back })
+    }
+}
+
+/// A path on this site (not `//host` nor `/\host`, which browsers treat as another site).
+fn is_local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n'])
+}
+
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Patient => "/patient",
+        Role::Practitioner => "/practitioner",
+        Role::Admin => "/admin",
+    }
+}
+
+/// After a form: back to its page with `ok=<what>` or `error=<code>` (and the detail).
+pub fn finish(back: &str, outcome: Result<&'static str, ApiError>) -> Response {
+    let (path, query) = back.split_once('?').unwrap_or((back, ""));
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "ok" | "error" | "detail"))
+            .collect();
+    match outcome {
+        Ok(what) => pairs.push(("ok".into(), what.into())),
+        Err(ApiError::Client { code, detail, .. }) => {
+            pairs.push(("error".into(), code.into()));
+            pairs.push(("detail".into(), detail));
+        }
+        Err(ApiError::TooManyAttempts { detail, .. }) => {
+            pairs.push(("error".into(), "too_many_attempts".into()));
+            pairs.push(("detail".into(), detail));
+        }
+        Err(ApiError::Internal(e)) => {
+            tracing::error!(error = format!("{e:#}"), "dashboard action failed");
+            pairs.push(("error".into(), "internal_error".into()));
+        }
+    }
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    Redirect::to(&format!("{path}?{query}")).into_response()
+}
+
+/// `GET /dashboard`: each role's own page.
+pub async fn dashboard(viewer: Viewer) -> Response {
+    Redirect::to(home_of(viewer.user.role)).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    error: Option<String>,
+    lang: Option<String>,
+}
+
+/// `GET /sign-in`.
+pub async fn sign_in_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<SignInQuery>,
+) -> PageResult {
+    let lang = q
+        .lang
+        .as_deref()
+        .and_then(|l| Language::parse(l).ok())
+        .or_else(|| preferred_language(&headers))
+        .unwrap_or(Language::En);
+    sign_in_form(&state, lang, q.error.as_deref(), "", StatusCode::OK)
+}
+
+fn sign_in_form(
+    state: &AppState,
+    lang: Language,
+    error: Option<&str>,
+    email: &str,
+    status: StatusCode,
+) -> PageResult {
+    let error = error.map(|code| {
+        let key = format!("error.{code}");
+        if state.pages.has_text(&key) {
+            state.pages.text(lang, &key)
+        } else {
+            state.pages.text(lang, "error.invalid_credentials")
+        }
+    });
+    let token = random_token();
+    let html = state.pages.render(
+        "sign_in.html",
+        lang,
+        context! { csrf => &token, error => error, email => email },
+    )?;
+    let mut response = (status, Html(html)).into_response();
+    let mut cookie = format!("{FORM_COOKIE}={token}; Path=/sign-in; HttpOnly; SameSite=Strict");
+    if state.settings.cookie_secure() {
+        cookie.push_str("; Secure");
+    }
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
+    );
+    Ok(response)
+}
+
+/// The first of the browser's languages that carebell speaks.
+fn preferred_language(headers: &HeaderMap) -> Option<Language> {
+    let accept = headers.get("accept-language")?.to_str().ok()?;
+    accept
+        .split(',')
+        .filter_map(|part| part.split(';').next())
+        .filter_map(|tag| tag.trim().split('-').next())
+        .find_map(|code| Language::parse(code).ok())
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// `POST /sign-in`: checks the form token (double-submitted in a cookie), then the
+/// credentials, then opens a session and goes to the dashboard.
+pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> PageResult {
+    let lang = preferred_language(&headers).unwrap_or(Language::En);
+    let form: SignInForm = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| ApiError::unprocessable(format!("invalid form: {e}")))?;
+    let expected = cookie(&headers, FORM_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf_token.as_bytes()) {
+        return sign_in_form(
+            &state,
+            lang,
+            Some("csrf_failed"),
+            &form.email,
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let user = match authenticate(&state, &form.email, &form.password).await {
+        Ok(user) => user,
+        Err(ApiError::TooManyAttempts { .. }) => {
+            return sign_in_form(
+                &state,
+                lang,
+                Some("too_many_attempts"),
+                &form.email,
+                StatusCode::TOO_MANY_REQUESTS,
+            )
+        }
+        Err(ApiError::Client { status, code, .. }) => {
+            return sign_in_form(&state, lang, Some(code), &form.email, status)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let opened = open_browser_session(&state, &user).await?;
+    let mut response = Redirect::to(home_of(user.role)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(SET_COOKIE, opened.cookie);
+    headers.append(
+        SET_COOKIE,
+        HeaderValue::from_static(
+            "carebell_form=; Path=/sign-in; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
+    );
+    Ok(response)
+}
+
+/// `POST /sign-out`.
+pub async fn sign_out(State(state): State<AppState>, action: Action<Empty>) -> PageResult {
+    let mut c = state.store.acquire().await?;
+    sessions::delete(&mut c, action.viewer.session_id).await?;
+    let mut response = Redirect::to("/sign-in").into_response();
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
+    Ok(response)
+}
+
+/// A form with nothing but its token.
+#[derive(Deserialize)]
+pub struct Empty {}
+
+/// `POST /notifications/{id}/read` (the form; the script uses the API).
+pub async fn mark_read(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    action: Action<Empty>,
+) -> Response {
+    let outcome = mark_one(&state, action.viewer.user.id, id).await;
+    finish(&action.back, outcome.map(|_| "read"))
+}
+
+/// `POST /notifications/read-all`.
+pub async fn mark_all_read(State(state): State<AppState>, action: Action<Empty>) -> Response {
+    let outcome = mark_all(&state, action.viewer.user.id).await;
+    finish(&action.back, outcome.map(|_| "all_read"))
+}

@@ -1,0 +1,168 @@
+// End-to-end test of the live dashboard in Debian's headless Chromium.
+//
+// Two browser contexts (two people on two machines): a patient books a slot; within one
+// second, without a reload, the practitioner's page shows the request and the bell's
+// count rises; the practitioner accepts (by keyboard); the patient's page shows
+// "confirmed" live. Also: marking read in one tab updates the patient's other tab, the
+// pages render in French and Arabic (right-to-left), and no page logs a script error or a
+// Content-Security-Policy violation. Screenshots go to $CAREBELL_SCREENSHOTS.
+//
+// Environment: CAREBELL_URL (the server), CAREBELL_PASSWORD (the demo password),
+// CHROMIUM (default /usr/bin/chromium), CAREBELL_SCREENSHOTS (a folder).
+import { chromium } from "playwright-core";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+
+const base = process.env.CAREBELL_URL;
+const password = process.env.CAREBELL_PASSWORD;
+const shots = process.env.CAREBELL_SCREENSHOTS || "target/e2e";
+assert.ok(base && password, "CAREBELL_URL and CAREBELL_PASSWORD must be set");
+mkdirSync(shots, { recursive: true });
+
+const PATIENT = "omar.benali@patient.example"; // Arabic, Africa/Casablanca
+const DOCTOR = "amina.haddad@clinic.example"; // French, Europe/Paris
+const SECOND_PATIENT = "sam.taylor@patient.example"; // English, Europe/London
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run"],
+});
+
+const t0 = Date.now();
+const step = (what) => console.log(`[${String(Date.now() - t0).padStart(6)} ms] ${what}`);
+
+const problems = [];
+function watch(page, who) {
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`${who} console: ${m.text()}`); });
+  page.on("pageerror", (e) => problems.push(`${who} page error: ${e.message}`));
+}
+
+async function signIn(email) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  watch(page, email);
+  const response = await page.goto(`${base}/sign-in`);
+  const csp = response.headers()["content-security-policy"] || "";
+  assert.match(csp, /script-src 'self'/, "sign-in page has a strict CSP");
+  await page.getByLabel(/Email|E-mail|البريد/).fill(email);
+  await page.locator("#password").fill(password);
+  await Promise.all([page.waitForURL(/\/(patient|practitioner|admin)/), page.locator("form button[type=submit]").click()]);
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "carebell_session");
+  assert.ok(session && session.httpOnly && session.sameSite === "Lax", "session cookie is HttpOnly, SameSite=Lax");
+  return { context, page };
+}
+
+// Waits until the page's script is connected to the live stream.
+async function live(page) {
+  await page.waitForFunction(() => document.body.dataset.live === "connected", null, { timeout: 5000 });
+  await page.evaluate(() => { window.__sameDocument = true; });
+}
+
+const unread = (page) => page.locator("#bell [data-unread]").innerText().then(Number);
+
+// 1. The practitioner (French) watches their dashboard.
+step('1. The practitioner (French) watches the');
+const doctor = await signIn(DOCTOR);
+assert.equal(await doctor.page.locator("html").getAttribute("lang"), "fr");
+await live(doctor.page);
+const doctorUnreadBefore = await unread(doctor.page);
+const requestsBefore = await doctor.page.locator("#requests [data-appointment]").count();
+
+// 2. The patient (Arabic, right-to-left) opens the doctor's free slots and books one.
+step('2. The patient (Arabic, right-to-left) o');
+const patient = await signIn(PATIENT);
+assert.equal(await patient.page.locator("html").getAttribute("dir"), "rtl");
+const doctorLink = patient.page.locator("#practitioners a", { hasText: "Dr Amina Haddad" });
+if (await doctorLink.count()) await Promise.all([patient.page.waitForURL(/practitioner=/), doctorLink.click()]);
+await patient.page.waitForSelector("#slots [data-slot]");
+await patient.page.locator("#book-reason").fill("Контроль <b>bold</b> & check-up");
+const slot = patient.page.locator("#slots [data-slot]").first();
+const started = Date.now();
+await Promise.all([patient.page.waitForURL(/ok=booked/), slot.click()]);
+const booked = await patient.page.locator("#appointments [data-status=requested]").last().getAttribute("data-appointment");
+assert.ok(booked, "the patient sees the request among upcoming appointments");
+
+// 3. Within one second, without a reload, the request appears and the bell rises.
+step('3. Within one second, without a reload, ');
+const newRequest = doctor.page.locator(`#requests [data-appointment="${booked}"]`);
+await newRequest.waitFor({ timeout: 1000 });
+await doctor.page.waitForFunction((before) => Number(document.querySelector("#bell [data-unread]").textContent) > before, doctorUnreadBefore, { timeout: 1000 });
+const seenAfter = Date.now() - started;
+assert.equal(await doctor.page.evaluate(() => window.__sameDocument), true, "no reload on the practitioner's page");
+assert.equal(await doctor.page.locator("#requests [data-appointment]").count(), requestsBefore + 1);
+// The patient's text is shown as text, never as markup.
+assert.equal(await newRequest.locator("b").count(), 0);
+assert.match(await newRequest.innerText(), /<b>bold<\/b> & check-up/);
+const newest = doctor.page.locator("[data-notifications] li").first();
+assert.equal(await newest.getAttribute("data-kind"), "appointment_requested");
+assert.match(await newest.locator(".title").innerText(), /demande/i, "the notification is in French");
+console.log(`practitioner saw the request ${seenAfter} ms after the click on "book"`);
+await doctor.page.screenshot({ path: join(shots, "practitioner-request.png"), fullPage: true });
+
+// 4. The practitioner accepts with the keyboard; the patient's page says "confirmed" live.
+step('4. The practitioner accepts with the key');
+await patient.page.evaluate(() => { window.__sameDocument = true; });
+await live(patient.page);
+const accept = newRequest.locator("form[action$='/accept'] button");
+await accept.focus();
+const acceptedAt = Date.now();
+await Promise.all([doctor.page.waitForURL(/ok=accepted/), doctor.page.keyboard.press("Enter")]);
+await patient.page.locator(`#appointments [data-appointment="${booked}"][data-status=confirmed]`).waitFor({ timeout: 2000 });
+console.log(`patient saw "confirmed" ${Date.now() - acceptedAt} ms after the accept`);
+assert.equal(await patient.page.evaluate(() => window.__sameDocument), true, "no reload on the patient's page");
+const confirmed = patient.page.locator("[data-notifications] li[data-kind=appointment_confirmed]").first();
+await confirmed.waitFor({ timeout: 2000 });
+assert.match(await confirmed.locator(".title").innerText(), /[\u0600-\u06FF]/, "the notification is in Arabic");
+await patient.page.screenshot({ path: join(shots, "patient-confirmed.png"), fullPage: true });
+await doctor.page.waitForSelector(`#agenda [data-appointment="${booked}"]`);
+await doctor.page.screenshot({ path: join(shots, "practitioner-agenda.png"), fullPage: true });
+
+// 5. Two tabs of one patient: marking all read in one sets the other's bell to 0.
+step('5. Two tabs of one patient: marking all ');
+const second = await signIn(SECOND_PATIENT);
+const otherTab = await second.context.newPage();
+watch(otherTab, "second tab");
+await otherTab.goto(`${base}/patient`);
+await live(otherTab);
+await live(second.page);
+// Give the English patient something unread: follow a practitioner who then adds slots.
+if ((await unread(second.page)) === 0) {
+  const follow = second.page.locator("#practitioners li", { hasText: "Dr Amina Haddad" }).locator("button");
+  if ((await follow.getAttribute("aria-pressed")) === "false") {
+    await Promise.all([second.page.waitForURL(/ok=followed/), follow.click()]);
+  }
+  await live(second.page);
+  await Promise.all([doctor.page.waitForURL(/ok=notified/), doctor.page.locator("form[action='/practitioner/notify'] button").click()]);
+  await second.page.waitForFunction(() => Number(document.querySelector("#bell [data-unread]").textContent) > 0, null, { timeout: 2000 });
+}
+await otherTab.waitForFunction(() => Number(document.querySelector("#bell [data-unread]").textContent) > 0, null, { timeout: 2000 });
+await second.page.locator("form[data-mark-all] button").click();
+await otherTab.waitForFunction(() => document.querySelector("#bell [data-unread]").textContent === "0", null, { timeout: 2000 });
+assert.equal(await otherTab.evaluate(() => window.__sameDocument), true, "no reload in the other tab");
+await second.page.screenshot({ path: join(shots, "patient-english.png"), fullPage: true });
+
+// 6. A form without its CSRF token is refused. (The browser logs that 403, so the pages'
+step('6. A form without its CSRF token is refu');
+// own messages are checked first.)
+assert.deepEqual(problems, [], "no script errors or policy violations");
+const forged = await patient.page.evaluate(async (id) => {
+  const r = await fetch(`/patient/appointments/${id}/cancel`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "reason=x" });
+  return r.status;
+}, booked);
+assert.equal(forged, 403, "a form without the CSRF token is refused");
+
+// 7. The admin sees deliveries by state.
+step('7. The admin sees deliveries by state.');
+const admin = await signIn("admin@clinic.example");
+await admin.page.goto(`${base}/admin?state=sent`);
+assert.ok((await admin.page.locator("#jobs tbody tr").count()) > 0, "sent deliveries are listed");
+await admin.page.screenshot({ path: join(shots, "admin-deliveries.png"), fullPage: true });
+
+const adminProblems = problems.filter((p) => p.startsWith("admin"));
+assert.deepEqual(adminProblems, [], "no script errors or policy violations on the admin page");
+step("closing");
+await browser.close();
+console.log("dashboard end-to-end: ok");

@@ -1,0 +1,114 @@
+// carebell dashboard: keeps the page live through the notification stream.
+// Written for this project; no framework, no build step. Without it every page still
+// works (plain forms), only without live updates.
+"use strict";
+
+(function () {
+  const meta = (name) => {
+    const el = document.querySelector(`meta[name="${name}"]`);
+    return el ? el.content : "";
+  };
+  const csrf = meta("csrf-token");
+  const lang = meta("carebell-lang") || "en";
+  const zone = meta("carebell-zone") || undefined;
+  const list = document.querySelector("[data-notifications]");
+  if (!list) return; // the sign-in page
+  const template = document.getElementById("notification-template");
+  const baseTitle = document.title;
+
+  function setUnread(count) {
+    for (const el of document.querySelectorAll("[data-unread]")) el.textContent = String(count);
+    document.title = count > 0 ? `(${count}) ${baseTitle}` : baseTitle;
+    document.body.dataset.unreadCount = String(count);
+  }
+
+  const timeFormat = new Intl.DateTimeFormat(lang === "ar" ? "ar-EG-u-nu-latn" : lang, {
+    weekday: "short", day: "numeric", month: "short", year: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone,
+  });
+
+  // Adds a notification at the top of the list, once.
+  function addNotification(n) {
+    if (list.querySelector(`[data-id="${n.id}"]`)) return;
+    const item = template.content.firstElementChild.cloneNode(true);
+    item.dataset.id = String(n.id);
+    item.dataset.kind = n.kind;
+    item.classList.add(n.severity);
+    item.querySelector(".title").textContent = n.title;
+    item.querySelector(".message").textContent = n.message;
+    item.querySelector(".when").textContent = timeFormat.format(new Date(n.created_at));
+    const form = item.querySelector("form");
+    form.action = `/notifications/${n.id}/read`;
+    form.dataset.markRead = String(n.id);
+    list.prepend(item);
+    const empty = document.querySelector("[data-empty]");
+    if (empty) empty.hidden = true;
+  }
+
+  // Reloads the page's live sections (requests, appointments...) in the background.
+  let refreshing = null;
+  async function refreshSections() {
+    if (refreshing) return refreshing;
+    refreshing = (async () => {
+      try {
+        const response = await fetch(location.href, { credentials: "same-origin" });
+        if (!response.ok) return;
+        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+        for (const section of document.querySelectorAll("[data-live][id]")) {
+          // Leave alone a section the user is typing in.
+          if (section.contains(document.activeElement) && document.activeElement.matches("input, select, textarea")) continue;
+          const fresh = doc.getElementById(section.id);
+          if (fresh) section.replaceChildren(...fresh.childNodes);
+        }
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+
+  // Mark read without leaving the page; the stream then updates every tab's count.
+  document.addEventListener("submit", async (event) => {
+    const form = event.target;
+    const id = form.dataset.markRead;
+    const all = form.hasAttribute("data-mark-all");
+    if (!id && !all) return;
+    event.preventDefault();
+    const url = all ? "/api/v1/notifications/read-all" : `/api/v1/notifications/${id}/read`;
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf },
+    });
+    if (!response.ok) { form.submit(); return; }
+    const body = await response.json();
+    setUnread(body.unread_count);
+    const items = all ? list.querySelectorAll(".notification.unread") : list.querySelectorAll(`[data-id="${id}"]`);
+    for (const item of items) {
+      item.classList.replace("unread", "read");
+      const f = item.querySelector("form");
+      if (f) f.remove();
+    }
+  });
+
+  function connect() {
+    const stream = new EventSource("/api/v1/notifications/stream");
+    stream.addEventListener("notification", (event) => {
+      const data = JSON.parse(event.data);
+      addNotification(data.notification);
+      setUnread(data.unread_count);
+      refreshSections();
+    });
+    stream.addEventListener("unread", (event) => {
+      setUnread(JSON.parse(event.data).unread_count);
+    });
+    stream.addEventListener("open", () => { document.body.dataset.live = "connected"; });
+    stream.addEventListener("error", () => {
+      document.body.dataset.live = "reconnecting";
+      // The browser reconnects by itself (sending Last-Event-ID) unless the server
+      // refused the stream outright, say after sign-out.
+      if (stream.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+    });
+  }
+  connect();
+})();
