@@ -156,6 +156,10 @@ async fn main() -> anyhow::Result<()> {
     let connect_secs = started.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_connected = rss_mb(server.id().unwrap_or_default());
+    println!(
+        "{} clients connected in {connect_secs:.1} s; server resident memory {rss_idle:.0} MB before, {rss_connected:.0} MB with them",
+        doctors.len()
+    );
 
     // Book at about 20 per second; remember when each request left.
     let mut sent_at = HashMap::new();
@@ -199,7 +203,6 @@ async fn main() -> anyhow::Result<()> {
         "carebell live stream benchmark (SQLite, {} cores)",
         std::thread::available_parallelism()?.get()
     );
-    println!("{} clients connected in {connect_secs:.1} s", doctors.len());
     println!(
         "{bookings} bookings at ~20/s: booking sent -> event at the client p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         pct(0.5),

@@ -95,14 +95,7 @@ impl Application {
             .then(|| tokio::spawn(self.dispatcher.clone().run(shutdown.clone())));
         let stop = shutdown.clone();
         let streams = self.state.shutdown.clone();
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(async move {
-                stop.cancelled().await;
-                // Open live streams never finish by themselves: end them now.
-                streams.cancel();
-            })
-            .await
-            .context("serving HTTP");
+        let served = serve_http1(self.listener, router, stop, streams).await;
         // Whatever ended the server, the dispatcher finishes its sends before we close.
         shutdown.cancel();
         if let Some(worker) = worker {
@@ -113,6 +106,53 @@ impl Application {
         self.state.store.close().await;
         served
     }
+}
+
+/// Serves HTTP/1.1 until `stop`, then stops accepting, ends the live streams (which never
+/// finish by themselves) and waits for the requests in flight.
+///
+/// HTTP/1.1 only: browsers speak HTTP/2 only over TLS, which a reverse proxy in front of
+/// carebell ends, and an HTTP/1-only connection keeps far less state than one that must
+/// be ready for both (this matters with thousands of open live streams; see
+/// docs/BENCHMARKS.md).
+async fn serve_http1(
+    listener: TcpListener,
+    router: axum::Router,
+    stop: CancellationToken,
+    streams: CancellationToken,
+) -> anyhow::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors, say: wait a little rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = stop.cancelled() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(std::time::Duration::from_secs(30))
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    streams.cancel();
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// The dispatcher with its templates and channels, as configured.
