@@ -206,6 +206,115 @@ on_both_engines! {
     }
 }
 
+/// Posts a form of `page_path` to `action` with the page's token; returns where it sent us.
+async fn submit(
+    app: &TestApp,
+    b: &reqwest::Client,
+    page_path: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> String {
+    let (_, html) = page(app, b, page_path).await;
+    let token = form_token(&html);
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf_token", &token));
+    let r = b.post(app.url(action)).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{action}");
+    location(&r)
+}
+
+on_both_engines! {
+    async fn every_dashboard_form_does_what_it_says(app) {
+        let doctor = app.user_with(Role::Practitioner, json!({"time_zone": "Europe/Paris"})).await;
+        let patient = app.user_with(Role::Patient, json!({"time_zone": "America/New_York"})).await;
+        let (doc, pat, adm) = (browser(), browser(), browser());
+        sign_in(&app, &doc, &doctor).await;
+        sign_in(&app, &pat, &patient).await;
+        sign_in(&app, &adm, &app.admin).await;
+
+        // The patient follows the practitioner.
+        let to = submit(&app, &pat, "/patient", &format!("/patient/follow/{}", doctor.id), &[]).await;
+        assert!(to.ends_with("ok=followed"), "{to}");
+        let (_, follows) = app.get(&patient, "/api/v1/follows").await;
+        assert_eq!(follows["practitioners"][0]["id"].as_i64(), Some(doctor.id));
+
+        // The practitioner adds 09:00-10:30 in 30-minute slots on 3 December, Paris time, and
+        // tells followers.
+        let to = submit(&app, &doc, "/practitioner", "/practitioner/slots",
+            &[("date", "2026-12-03"), ("from", "09:00"), ("until", "10:30"), ("minutes", "30"), ("notify", "on")]).await;
+        assert!(to.ends_with("ok=slots_added"), "{to}");
+        let (_, own) = app.get(&doctor, "/api/v1/slots").await;
+        let starts: Vec<&str> = own["slots"].as_array().unwrap().iter().map(|s| s["starts_at"].as_str().unwrap()).collect();
+        assert_eq!(starts, ["2026-12-03T08:00:00Z", "2026-12-03T08:30:00Z", "2026-12-03T09:00:00Z"]);
+        let ids: Vec<i64> = own["slots"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+        app.drain().await;
+        assert_eq!(app.notifications(&patient).await[0]["kind"], "new_availability");
+        // A form that makes no slot says why.
+        let to = submit(&app, &doc, "/practitioner", "/practitioner/slots",
+            &[("date", "2026-12-03"), ("from", "11:00"), ("until", "10:00"), ("minutes", "30")]).await;
+        assert!(to.contains("error=validation_failed") && to.contains("detail=until+must+be+after+from"), "{to}");
+        let to = submit(&app, &doc, "/practitioner", "/practitioner/notify", &[("note", "Wednesday morning")]).await;
+        assert!(to.ends_with("ok=notified"), "{to}");
+
+        // The patient books, the page shows the time in New York, the patient moves it.
+        let to = submit(&app, &pat, "/patient", "/patient/book", &[("slot_id", &ids[0].to_string()), ("urgency", "soon")]).await;
+        assert!(to.contains("ok=booked"), "{to}");
+        let (_, html) = page(&app, &pat, "/patient").await;
+        assert!(html.contains("Thu 3 Dec 2026, 03:00"), "03:00 in New York: {html}");
+        let (_, list) = app.get(&patient, "/api/v1/appointments").await;
+        let id = list["appointments"][0]["id"].as_i64().unwrap();
+        assert_eq!(list["appointments"][0]["urgency"], "soon");
+        let to = submit(&app, &pat, "/patient", &format!("/patient/appointments/{id}/reschedule"), &[("slot_id", &ids[1].to_string())]).await;
+        assert!(to.contains("ok=rescheduled"), "{to}");
+        let (_, a) = app.get(&patient, &format!("/api/v1/appointments/{id}")).await;
+        assert_eq!(a["starts_at"], "2026-12-03T08:30:00Z");
+
+        // The practitioner declines it with a reason; the patient books again and cancels.
+        let to = submit(&app, &doc, "/practitioner", &format!("/practitioner/appointments/{id}/decline"), &[("reason", "away that day")]).await;
+        assert!(to.ends_with("ok=declined"), "{to}");
+        let (_, a) = app.get(&patient, &format!("/api/v1/appointments/{id}")).await;
+        assert_eq!((a["status"].as_str(), a["status_reason"].as_str()), (Some("declined"), Some("away that day")));
+        submit(&app, &pat, "/patient", "/patient/book", &[("slot_id", &ids[2].to_string())]).await;
+        let (_, list) = app.get(&patient, "/api/v1/appointments?status=requested").await;
+        let second = list["appointments"][0]["id"].as_i64().unwrap();
+        let to = submit(&app, &pat, "/patient", &format!("/patient/appointments/{second}/cancel"), &[("reason", "")]).await;
+        assert!(to.contains("ok=cancelled"), "{to}");
+        let (_, a) = app.get(&patient, &format!("/api/v1/appointments/{second}")).await;
+        assert_eq!(a["status"], "cancelled");
+
+        // Notifications: one read by its form, then all.
+        app.drain().await;
+        let first = app.notifications(&patient).await[0]["id"].as_i64().unwrap();
+        let to = submit(&app, &pat, "/patient", &format!("/notifications/{first}/read"), &[]).await;
+        assert!(to.ends_with("ok=read"), "{to}");
+        assert_eq!(app.notifications(&patient).await[0]["read"], true);
+        // Someone else's notification is "not found", and nothing changes.
+        let to = submit(&app, &doc, "/practitioner", &format!("/notifications/{first}/read"), &[]).await;
+        assert!(to.contains("error=not_found"), "{to}");
+        submit(&app, &pat, "/patient", "/notifications/read-all", &[]).await;
+        let (_, n) = app.get(&patient, "/api/v1/notifications/unread-count").await;
+        assert_eq!(n["unread_count"], 0);
+
+        // The admin retries a dead delivery from the dead-letter list.
+        let job = app.deliveries_of(id).await[0]["id"].as_i64().unwrap();
+        sqlx::query(&format!("UPDATE delivery_jobs SET state = 'dead', last_error = 'No such user' WHERE id = {job}"))
+            .execute(app.store.pool()).await.unwrap();
+        let (_, html) = page(&app, &adm, "/admin").await;
+        assert!(html.contains(&format!("data-job=\"{job}\"")) && html.contains("No such user"), "{html}");
+        let to = submit(&app, &adm, "/admin", &format!("/admin/deliveries/{job}/retry"), &[]).await;
+        assert_eq!(to, "/admin?ok=retried");
+        let (_, d) = app.get(&app.admin, &format!("/api/v1/admin/deliveries/{job}")).await;
+        assert_eq!(d["delivery"]["state"], "pending");
+        let to = submit(&app, &adm, "/admin", &format!("/admin/deliveries/{job}/retry"), &[]).await;
+        assert!(to.contains("error=not_dead"), "{to}");
+        // Sign-out ends the session.
+        let to = submit(&app, &pat, "/patient", "/sign-out", &[]).await;
+        assert_eq!(to, "/sign-in");
+        let r = pat.get(app.url("/patient")).send().await.unwrap();
+        assert_eq!(location(&r), "/sign-in");
+    }
+}
+
 /// Every visible input, select and textarea has a `<label for=…>` (or sits in a label).
 fn assert_labelled(html: &str) {
     let mut from = 0;
