@@ -1,7 +1,7 @@
 //! The patient's dashboard: upcoming appointments (cancel, move), practitioners to follow
 //! and their free slots to book, and the notifications.
 
-use super::session::{finish, Action, PageError, PageResult, Viewer};
+use super::session::{finish, Action, PageError, PageResult, ReasonForm, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::{Role, Urgency};
 use crate::http::auth::{As, PatientRole};
@@ -181,26 +181,16 @@ pub async fn book(State(state): State<AppState>, action: Action<BookForm>) -> Pa
     Ok(finish(&action.back, outcome))
 }
 
-#[derive(Deserialize)]
-pub struct CancelForm {
-    reason: Option<String>,
-}
-
 /// `POST /patient/appointments/{id}/cancel`.
 pub async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    action: Action<CancelForm>,
+    action: Action<ReasonForm>,
 ) -> PageResult {
     action.viewer.require(Role::Patient)?;
-    let reason = action
-        .form
-        .reason
-        .as_deref()
-        .filter(|r| !r.trim().is_empty());
     let outcome = state
         .lifecycle
-        .cancel(&action.viewer.user, id, reason)
+        .cancel(&action.viewer.user, id, action.form.reason())
         .await
         .map(|_| "cancelled")
         .map_err(ApiError::from);

@@ -1,7 +1,7 @@
 //! The practitioner's dashboard: requests to accept or decline, the confirmed agenda, the
 //! slots (add a batch, tell followers), and the notifications.
 
-use super::session::{finish, Action, PageResult, Viewer};
+use super::session::{finish, non_blank, Action, PageResult, ReasonForm, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::{AppointmentStatus, Role, Timestamp};
 use crate::http::{ApiError, AppState};
@@ -116,26 +116,16 @@ pub async fn accept(
     Ok(finish(&action.back, outcome))
 }
 
-#[derive(Deserialize)]
-pub struct DeclineForm {
-    reason: Option<String>,
-}
-
 /// `POST /practitioner/appointments/{id}/decline`.
 pub async fn decline(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    action: Action<DeclineForm>,
+    action: Action<ReasonForm>,
 ) -> PageResult {
     action.viewer.require(Role::Practitioner)?;
-    let reason = action
-        .form
-        .reason
-        .as_deref()
-        .filter(|r| !r.trim().is_empty());
     let outcome = state
         .lifecycle
-        .decline(&action.viewer.user, id, reason)
+        .decline(&action.viewer.user, id, action.form.reason())
         .await
         .map(|_| "declined")
         .map_err(ApiError::from);
@@ -212,7 +202,7 @@ pub struct NotifyForm {
 /// `POST /practitioner/notify`: tells followers about the free slots.
 pub async fn notify(State(state): State<AppState>, action: Action<NotifyForm>) -> PageResult {
     action.viewer.require(Role::Practitioner)?;
-    let note = action.form.note.as_deref().filter(|n| !n.trim().is_empty());
+    let note = non_blank(&action.form.note);
     let outcome = state
         .lifecycle
         .notify_availability(&action.viewer.user, note)

@@ -357,6 +357,24 @@ pub async fn sign_out(State(state): State<AppState>, action: Action<Empty>) -> P
 #[derive(Deserialize)]
 pub struct Empty {}
 
+/// A form with an optional free text (a reason to cancel or decline).
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    reason: Option<String>,
+}
+
+impl ReasonForm {
+    /// The reason, unless left blank.
+    pub fn reason(&self) -> Option<&str> {
+        non_blank(&self.reason)
+    }
+}
+
+/// A text field's value, unless left blank.
+pub fn non_blank(field: &Option<String>) -> Option<&str> {
+    field.as_deref().filter(|r| !r.trim().is_empty())
+}
+
 /// `POST /notifications/{id}/read` (the form; the script uses the API).
 pub async fn mark_read(
     State(state): State<AppState>,
