@@ -13,6 +13,7 @@ import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { createServer, connect } from "node:net";
 
 const base = process.env.CAREBELL_URL;
 const password = process.env.CAREBELL_PASSWORD;
@@ -143,6 +144,47 @@ await second.page.locator("form[data-mark-all] button").click();
 await otherTab.waitForFunction(() => document.querySelector("#bell [data-unread]").textContent === "0", null, { timeout: 2000 });
 assert.equal(await otherTab.evaluate(() => window.__sameDocument), true, "no reload in the other tab");
 await second.page.screenshot({ path: join(shots, "patient-english.png"), fullPage: true });
+
+// 5b. The patient's connection drops while a notification is created: once back, the
+// browser reconnects (sending Last-Event-ID) and the page has it, once.
+step("5b. reconnect after a dropped connection");
+// The patient's page goes through a TCP relay that can cut every connection and refuse new
+// ones, as a train going into a tunnel would. (Cookies do not depend on the port.)
+const relay = { cut: false, sockets: new Set() };
+const server = createServer((client) => {
+  if (relay.cut) { client.destroy(); return; }
+  const upstream = connect(Number(new URL(base).port), new URL(base).hostname);
+  for (const s of [client, upstream]) { relay.sockets.add(s); s.on("error", () => {}); s.on("close", () => relay.sockets.delete(s)); }
+  client.pipe(upstream).pipe(client);
+  client.on("close", () => upstream.destroy());
+  upstream.on("close", () => client.destroy());
+});
+await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+const viaRelay = `http://127.0.0.1:${server.address().port}`;
+await patient.page.goto(`${viaRelay}/patient`);
+await patient.page.evaluate(() => { window.__sameDocument = true; });
+const omarFollow = patient.page.locator("#practitioners li", { hasText: "Dr Amina Haddad" }).locator("button");
+if ((await omarFollow.getAttribute("aria-pressed")) === "false") {
+  await Promise.all([patient.page.waitForURL(/ok=followed/), omarFollow.click()]);
+}
+await live(patient.page);
+const alertsBefore = await patient.page.locator("[data-notifications] li[data-kind=new_availability]").count();
+const problemsBeforeCut = problems.length;
+relay.cut = true;
+for (const socket of relay.sockets) socket.destroy();
+await patient.page.waitForFunction(() => document.body.dataset.live === "reconnecting", null, { timeout: 10000 });
+await Promise.all([doctor.page.waitForURL(/ok=notified/), doctor.page.locator("form[action='/practitioner/notify'] button").click()]);
+await patient.page.waitForTimeout(500);
+assert.equal(await patient.page.locator("[data-notifications] li[data-kind=new_availability]").count(), alertsBefore, "nothing arrives while offline");
+relay.cut = false;
+await patient.page.waitForFunction((n) => document.querySelectorAll("[data-notifications] li[data-kind=new_availability]").length > n, alertsBefore, { timeout: 15000 });
+await patient.page.waitForTimeout(1000);
+assert.equal(await patient.page.locator("[data-notifications] li[data-kind=new_availability]").count(), alertsBefore + 1, "received once after reconnecting");
+assert.equal(await patient.page.evaluate(() => window.__sameDocument), true, "reconnected without a reload");
+console.log("the notification missed while offline arrived once after reconnecting");
+server.close();
+// The cut itself shows as network errors in the console; nothing else may.
+problems.splice(problemsBeforeCut, Infinity, ...problems.slice(problemsBeforeCut).filter((p) => !/net::ERR_/.test(p)));
 
 // 6. A form without its CSRF token is refused. (The browser logs that 403, so the pages'
 step('6. A form without its CSRF token is refu');

@@ -91,9 +91,15 @@
     }
   });
 
+  // The newest notification this page has. The stream starts after it, so one created
+  // between the page's rendering and the stream's opening is not missed; the browser's own
+  // reconnections send the newest id they saw as Last-Event-ID.
+  let lastId = Number(list.dataset.lastId || 0);
+
   function connect() {
-    const stream = new EventSource("/api/v1/notifications/stream");
+    const stream = new EventSource(`/api/v1/notifications/stream?last_event_id=${lastId}`);
     stream.addEventListener("notification", (event) => {
+      lastId = Math.max(lastId, Number(event.lastEventId) || 0);
       const data = JSON.parse(event.data);
       addNotification(data.notification);
       setUnread(data.unread_count);
@@ -107,7 +113,7 @@
       document.body.dataset.live = "reconnecting";
       // The browser reconnects by itself (sending Last-Event-ID) unless the server
       // refused the stream outright, say after sign-out.
-      if (stream.readyState === EventSource.CLOSED) setTimeout(connect, 5000);
+      if (stream.readyState === EventSource.CLOSED) setTimeout(connect, 3000);
     });
   }
   connect();
