@@ -5,7 +5,7 @@ mod admin;
 mod appointments;
 pub mod auth;
 mod error;
-mod extract;
+pub(crate) mod extract;
 pub(crate) mod notifications;
 mod openapi;
 mod seed;

@@ -3,9 +3,10 @@
 use super::session::{finish, Action, PageResult, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::Role;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::{ApiError, AppState};
 use crate::store::deliveries::{self, JobFilter, JobState};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 
@@ -33,8 +34,8 @@ struct JobView {
 pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<AdminQuery>,
-    Query(outcome): Query<Outcome>,
+    ApiQuery(q): ApiQuery<AdminQuery>,
+    ApiQuery(outcome): ApiQuery<Outcome>,
 ) -> PageResult {
     viewer.require(Role::Admin)?;
     let shown = q
@@ -88,7 +89,7 @@ pub async fn page(
 /// `POST /admin/deliveries/{id}/retry`: a dead job is due again now.
 pub async fn retry(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     action: Action<super::session::Empty>,
 ) -> PageResult {
     action.viewer.require(Role::Admin)?;

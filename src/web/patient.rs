@@ -5,11 +5,12 @@ use super::session::{finish, Action, PageError, PageResult, ReasonForm, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::{Role, Urgency};
 use crate::http::auth::{As, PatientRole};
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::{ApiError, AppState};
 use crate::lifecycle::{BookingRequest, Reschedule};
 use crate::store::appointments::{self, Party};
 use crate::store::{follows, slots, users};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
@@ -50,8 +51,8 @@ struct PractitionerView {
 pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(q): Query<PatientQuery>,
-    Query(outcome): Query<Outcome>,
+    ApiQuery(q): ApiQuery<PatientQuery>,
+    ApiQuery(outcome): ApiQuery<Outcome>,
 ) -> PageResult {
     viewer.require(Role::Patient)?;
     let now = state.clock.now();
@@ -184,7 +185,7 @@ pub async fn book(State(state): State<AppState>, action: Action<BookForm>) -> Pa
 /// `POST /patient/appointments/{id}/cancel`.
 pub async fn cancel(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     action: Action<ReasonForm>,
 ) -> PageResult {
     action.viewer.require(Role::Patient)?;
@@ -205,7 +206,7 @@ pub struct MoveForm {
 /// `POST /patient/appointments/{id}/reschedule`.
 pub async fn reschedule(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     action: Action<MoveForm>,
 ) -> PageResult {
     action.viewer.require(Role::Patient)?;
@@ -224,7 +225,7 @@ pub async fn reschedule(
 /// `POST /patient/follow/{id}`.
 pub async fn follow(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     action: Action<super::session::Empty>,
 ) -> PageResult {
     set_follow(state, id, action, true).await
@@ -233,7 +234,7 @@ pub async fn follow(
 /// `POST /patient/unfollow/{id}`.
 pub async fn unfollow(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     action: Action<super::session::Empty>,
 ) -> PageResult {
     set_follow(state, id, action, false).await
@@ -268,7 +269,7 @@ async fn set_follow(
 pub async fn notifications_page(
     State(state): State<AppState>,
     me: As<PatientRole>,
-    Query(outcome): Query<Outcome>,
+    ApiQuery(outcome): ApiQuery<Outcome>,
 ) -> Result<Response, PageError> {
     let viewer = Viewer {
         csrf: me.session.csrf_token.clone().unwrap_or_default(),

@@ -4,12 +4,13 @@
 use super::session::{finish, non_blank, Action, PageResult, ReasonForm, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::{AppointmentStatus, Role, Timestamp};
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::{ApiError, AppState};
 use crate::lifecycle::NewSlot;
 use crate::store::appointments::{self, Party};
 use crate::store::slots;
 use crate::store::users::User;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use chrono::{NaiveDate, NaiveTime, TimeZone as _};
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
@@ -37,7 +38,7 @@ struct SlotView {
 pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(outcome): Query<Outcome>,
+    ApiQuery(outcome): ApiQuery<Outcome>,
 ) -> PageResult {
     viewer.require(Role::Practitioner)?;
     let now = state.clock.now();
@@ -103,7 +104,7 @@ pub async fn page(
 /// `POST /practitioner/appointments/{id}/accept`.
 pub async fn accept(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     action: Action<super::session::Empty>,
 ) -> PageResult {
     action.viewer.require(Role::Practitioner)?;
@@ -119,7 +120,7 @@ pub async fn accept(
 /// `POST /practitioner/appointments/{id}/decline`.
 pub async fn decline(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     action: Action<ReasonForm>,
 ) -> PageResult {
     action.viewer.require(Role::Practitioner)?;

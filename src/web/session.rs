@@ -7,12 +7,13 @@ use crate::http::auth::{
     authenticate, constant_time_eq, cookie, open_browser_session, random_token,
     CLEAR_SESSION_COOKIE, SESSION_COOKIE,
 };
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::notifications::{mark_all, mark_one};
 use crate::http::{ApiError, AppState};
 use crate::store::sessions::{self, SessionKind};
 use crate::store::users::User;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -233,7 +234,7 @@ pub struct SignInQuery {
 pub async fn sign_in_page(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(q): Query<SignInQuery>,
+    ApiQuery(q): ApiQuery<SignInQuery>,
 ) -> PageResult {
     let lang = q
         .lang
@@ -378,7 +379,7 @@ pub fn non_blank(field: &Option<String>) -> Option<&str> {
 /// `POST /notifications/{id}/read` (the form; the script uses the API).
 pub async fn mark_read(
     State(state): State<AppState>,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     action: Action<Empty>,
 ) -> Response {
     let outcome = mark_one(&state, action.viewer.user.id, id).await;

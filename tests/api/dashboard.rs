@@ -343,3 +343,36 @@ fn assert_labelled(html: &str) {
         assert!(in_label || labelled, "unlabelled control: {element}");
     }
 }
+
+on_both_engines! {
+    async fn odd_input_to_the_pages_is_a_client_error(app) {
+        let patient = app.user(Role::Patient).await;
+        let b = browser();
+        sign_in(&app, &b, &patient).await;
+        let (_, html) = page(&app, &b, "/patient").await;
+        let token = form_token(&html);
+        for (path, body) in [
+            ("/patient/book", format!("csrf_token={token}&slot_id=abc")),
+            ("/patient/book", format!("csrf_token={token}")),
+            ("/patient/book", format!("csrf_token={token}&slot_id=99999999")),
+            ("/patient/book", format!("csrf_token={token}&slot_id=1&urgency=yesterday")),
+            ("/patient/appointments/abc/cancel", format!("csrf_token={token}")),
+            ("/patient/appointments/123456/reschedule", format!("csrf_token={token}&slot_id=1")),
+            ("/patient/follow/99999999", format!("csrf_token={token}")),
+            ("/practitioner/slots", format!("csrf_token={token}&date=x")),
+            ("/notifications/abc/read", format!("csrf_token={token}")),
+            ("/sign-in", "%%%".to_owned()),
+        ] {
+            let r = b.post(app.url(path)).header("content-type", "application/x-www-form-urlencoded").body(body.clone()).send().await.unwrap();
+            let status = r.status();
+            assert!(status.is_client_error() || status == StatusCode::SEE_OTHER, "{path} {body}: {status}");
+        }
+        for path in ["/patient?practitioner=%ZZ", "/patient?practitioner=-1", "/admin?state=nope", "/sign-in?lang=xx", "/patient?ok=nope&error=%3Cscript%3E"] {
+            let r = b.get(app.url(path)).send().await.unwrap();
+            let status = r.status();
+            assert!(status.is_client_error() || status.is_success() || status.is_redirection(), "{path}: {status}");
+            let html = r.text().await.unwrap();
+            assert!(!html.contains("<script>"), "{path}");
+        }
+    }
+}

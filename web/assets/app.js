@@ -112,8 +112,14 @@
     stream.addEventListener("error", () => {
       document.body.dataset.live = "reconnecting";
       // The browser reconnects by itself (sending Last-Event-ID) unless the server
-      // refused the stream outright, say after sign-out.
-      if (stream.readyState === EventSource.CLOSED) setTimeout(connect, 3000);
+      // refused the stream outright: then try again, or sign in again if the session
+      // has ended.
+      if (stream.readyState !== EventSource.CLOSED) return;
+      setTimeout(async () => {
+        const me = await fetch("/api/v1/me", { credentials: "same-origin" }).catch(() => null);
+        if (me && me.status === 401) location.assign("/sign-in");
+        else connect();
+      }, 3000);
     });
   }
   connect();
