@@ -376,3 +376,29 @@ on_both_engines! {
         }
     }
 }
+
+crate::on_both_engines_by_engine! {
+    async fn cookies_are_secure_when_served_over_tls(engine) {
+        let app = crate::helpers::spawn_app_with(engine, |s| {
+            s.server.public_url = "https://carebell.example".into();
+        })
+        .await;
+        let patient = app.user(Role::Patient).await;
+        // A client without a cookie store: the cookies are read from the headers.
+        let b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let r = b.get(app.url("/sign-in")).send().await.unwrap();
+        let form_cookie = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+        assert!(form_cookie.contains("; Secure") && form_cookie.contains("HttpOnly"), "{form_cookie}");
+        let value = form_cookie.split(';').next().unwrap().to_owned();
+        let token = value.split_once('=').unwrap().1.to_owned();
+        let r = b.post(app.url("/sign-in"))
+            .header("cookie", &value)
+            .form(&[("email", patient.email.as_str()), ("password", PASSWORD), ("csrf_token", &token)])
+            .send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let session = r.headers().get_all(SET_COOKIE).iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|c| c.starts_with("carebell_session=")).unwrap();
+        assert!(session.contains("; Secure") && session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+    }
+}
