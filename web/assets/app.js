@@ -47,6 +47,10 @@
 
   // Reloads the page's live sections (requests, appointments...) in the background.
   let refreshing = null;
+  let stale = false;
+  document.addEventListener("focusout", () => {
+    if (stale) setTimeout(refreshSections, 0);
+  });
   async function refreshSections() {
     if (refreshing) return refreshing;
     refreshing = (async () => {
@@ -54,9 +58,14 @@
         const response = await fetch(location.href, { credentials: "same-origin" });
         if (!response.ok) return;
         const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+        stale = false;
         for (const section of document.querySelectorAll("[data-live][id]")) {
-          // Leave alone a section the user is typing in.
-          if (section.contains(document.activeElement) && document.activeElement.matches("input, select, textarea")) continue;
+          // Leave alone the section the keyboard focus is in (someone typing, or tabbing
+          // through buttons); it is refreshed when the focus leaves it.
+          if (section.contains(document.activeElement) && document.activeElement !== document.body) {
+            stale = true;
+            continue;
+          }
           const fresh = doc.getElementById(section.id);
           if (fresh) section.replaceChildren(...fresh.childNodes);
         }
