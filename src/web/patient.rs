@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::response::Response;
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
+use std::collections::hash_map::{Entry, HashMap};
 
 #[derive(Deserialize, Default)]
 pub struct PatientQuery {
@@ -21,7 +22,7 @@ pub struct PatientQuery {
     practitioner: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct SlotView {
     id: i64,
     when: String,
@@ -65,15 +66,21 @@ pub async fn page(
         .partition(|a| a.status.is_active() && a.ends_at > now);
     upcoming.sort_by_key(|a| a.starts_at);
     let mut upcoming_views = Vec::new();
+    // Free slots to move to, looked up once per practitioner.
+    let mut moves_of: HashMap<i64, Vec<SlotView>> = HashMap::new();
     for a in &upcoming {
-        let moves = slots::list_free(&mut c, a.practitioner_id, now, 10)
-            .await?
-            .into_iter()
-            .map(|s| SlotView {
-                id: s.id,
-                when: short_time(s.starts_at, user),
-            })
-            .collect();
+        if let Entry::Vacant(entry) = moves_of.entry(a.practitioner_id) {
+            let free = slots::list_free(&mut c, a.practitioner_id, now, 10)
+                .await?
+                .into_iter()
+                .map(|s| SlotView {
+                    id: s.id,
+                    when: short_time(s.starts_at, user),
+                })
+                .collect();
+            entry.insert(free);
+        }
+        let moves = moves_of[&a.practitioner_id].clone();
         upcoming_views.push(AppointmentView {
             id: a.id,
             status: a.status.as_str(),

@@ -51,8 +51,14 @@
   document.addEventListener("focusout", () => {
     if (stale) setTimeout(refreshSections, 0);
   });
+  // A refresh asked for while one is under way runs once more after it, so that the page
+  // never keeps a copy fetched before the latest change.
+  let again = false;
   async function refreshSections() {
-    if (refreshing) return refreshing;
+    if (refreshing) {
+      again = true;
+      return refreshing;
+    }
     refreshing = (async () => {
       try {
         const response = await fetch(location.href, { credentials: "same-origin" });
@@ -71,6 +77,10 @@
         }
       } finally {
         refreshing = null;
+        if (again) {
+          again = false;
+          refreshSections();
+        }
       }
     })();
     return refreshing;
