@@ -75,38 +75,48 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
+impl ApiError {
+    /// What the client is told: status, stable code and detail. An internal error's cause
+    /// is logged here, once, and replaced by an opaque detail. Every answer (JSON, page,
+    /// form redirect) is built from this.
+    pub fn public_parts(self) -> (StatusCode, &'static str, String) {
         match self {
             ApiError::Client {
                 status,
                 code,
                 detail,
-            } => (status, Json(json!({ "code": code, "detail": detail }))).into_response(),
-            ApiError::TooManyAttempts {
-                retry_after,
-                detail,
-            } => {
-                let mut response = (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    Json(json!({ "code": "too_many_attempts", "detail": detail })),
-                )
-                    .into_response();
-                response.headers_mut().insert(
-                    axum::http::header::RETRY_AFTER,
-                    axum::http::HeaderValue::from(retry_after.as_secs().max(1)),
-                );
-                response
+            } => (status, code, detail),
+            ApiError::TooManyAttempts { detail, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail)
             }
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    Json(json!({ "code": "internal_error", "detail": "something went wrong on our side; it has been logged" })),
+                    "internal_error",
+                    "something went wrong on our side; it has been logged".to_owned(),
                 )
-                    .into_response()
             }
         }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let retry_after = match &self {
+            ApiError::TooManyAttempts { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        };
+        let (status, code, detail) = self.public_parts();
+        let mut response =
+            (status, Json(json!({ "code": code, "detail": detail }))).into_response();
+        if let Some(wait) = retry_after {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(wait.as_secs().max(1)),
+            );
+        }
+        response
     }
 }
 

@@ -56,26 +56,7 @@ impl IntoResponse for PageError {
         match self {
             Self::Redirect(to) => Redirect::to(&to).into_response(),
             Self::Api(e) => {
-                let (status, code, detail) = match &e {
-                    ApiError::Client {
-                        status,
-                        code,
-                        detail,
-                    } => (*status, *code, detail.clone()),
-                    ApiError::TooManyAttempts { detail, .. } => (
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "too_many_attempts",
-                        detail.clone(),
-                    ),
-                    ApiError::Internal(cause) => {
-                        tracing::error!(error = format!("{cause:#}"), "page failed");
-                        (
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "internal_error",
-                            "something went wrong on our side; it has been logged".to_owned(),
-                        )
-                    }
-                };
+                let (status, code, detail) = e.public_parts();
                 let body = format!(
                     "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
                      <title>{status}</title><link rel=\"stylesheet\" href=\"/assets/app.css\">\
@@ -202,17 +183,10 @@ pub fn finish(back: &str, outcome: Result<&'static str, ApiError>) -> Response {
             .collect();
     match outcome {
         Ok(what) => pairs.push(("ok".into(), what.into())),
-        Err(ApiError::Client { code, detail, .. }) => {
+        Err(e) => {
+            let (_, code, detail) = e.public_parts();
             pairs.push(("error".into(), code.into()));
             pairs.push(("detail".into(), detail));
-        }
-        Err(ApiError::TooManyAttempts { detail, .. }) => {
-            pairs.push(("error".into(), "too_many_attempts".into()));
-            pairs.push(("detail".into(), detail));
-        }
-        Err(ApiError::Internal(e)) => {
-            tracing::error!(error = format!("{e:#}"), "dashboard action failed");
-            pairs.push(("error".into(), "internal_error".into()));
         }
     }
     let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
