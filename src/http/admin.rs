@@ -95,6 +95,12 @@ pub async fn retry_delivery(
     _admin: As<AdminRole>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
+    let job = retry(&state, id).await?;
+    Ok(Json(json!({ "delivery": job })))
+}
+
+/// Queues a dead job again, due now (the API and the admin page).
+pub(crate) async fn retry(state: &AppState, id: i64) -> ApiResult<deliveries::DeliveryJob> {
     let mut c = state.store.acquire().await?;
     let job = delivery_or_404(&mut c, id).await?;
     if !deliveries::retry_dead(&mut c, id, state.clock.now()).await? {
@@ -106,8 +112,7 @@ pub async fn retry_delivery(
             ),
         ));
     }
-    let job = delivery_or_404(&mut c, id).await?;
-    Ok(Json(json!({ "delivery": job })))
+    delivery_or_404(&mut c, id).await
 }
 
 async fn delivery_or_404(

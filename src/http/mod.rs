@@ -1,7 +1,7 @@
 //! The HTTP surface: the canonical JSON API under `/api/v1`, the paths of the system
 //! carebell replaces, health and the OpenAPI document.
 
-mod admin;
+pub(crate) mod admin;
 mod appointments;
 pub mod auth;
 mod error;

@@ -4,7 +4,7 @@ use super::session::{finish, Action, PageResult, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::Role;
 use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::{ApiError, AppState};
+use crate::http::AppState;
 use crate::store::deliveries::{self, JobFilter, JobState};
 use axum::extract::State;
 use minijinja::{context, Value};
@@ -93,17 +93,8 @@ pub async fn retry(
     action: Action<super::session::Empty>,
 ) -> PageResult {
     action.viewer.require(Role::Admin)?;
-    let outcome = async {
-        let mut c = state.store.acquire().await?;
-        if deliveries::retry_dead(&mut c, id, state.clock.now()).await? {
-            Ok("retried")
-        } else {
-            Err(ApiError::conflict(
-                "not_dead",
-                "only dead deliveries can be retried",
-            ))
-        }
-    }
-    .await;
+    let outcome = crate::http::admin::retry(&state, id)
+        .await
+        .map(|_| "retried");
     Ok(finish(&action.back, outcome))
 }
