@@ -53,7 +53,6 @@ pub async fn page(
     };
     let mut c = state.store.acquire().await?;
     let jobs = deliveries::list(&mut c, &filter).await?;
-    drop(c);
     let mut names = Names::default();
     let mut views = Vec::with_capacity(jobs.len());
     for j in jobs {
@@ -62,13 +61,14 @@ pub async fn page(
             kind: j.kind,
             channel: j.channel.as_str(),
             state: j.state.as_str(),
-            recipient: names.of(&state, j.recipient_id).await?,
+            recipient: names.of(&mut c, j.recipient_id).await?,
             appointment_id: j.appointment_id,
             due: short_time(j.due_at, &viewer.user),
             attempts: j.attempts,
             last_error: j.last_error,
         });
     }
+    drop(c);
     let back = format!("/admin?state={}", shown.as_str());
     let base = frame(&state, &viewer, &back, &outcome).await?;
     let body = state.pages.render(

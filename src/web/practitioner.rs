@@ -1,13 +1,13 @@
 //! The practitioner's dashboard: requests to accept or decline, the confirmed agenda, the
 //! slots (add a batch, tell followers), and the notifications.
 
-use super::session::{finish, non_blank, Action, PageResult, ReasonForm, Viewer};
+use super::session::{finish, non_blank, Action, PageError, PageResult, ReasonForm, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::{AppointmentStatus, Role, Timestamp};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::{ApiError, AppState};
 use crate::lifecycle::NewSlot;
-use crate::store::appointments::{self, Party};
+use crate::store::appointments::{self, Appointment, Party};
 use crate::store::slots;
 use crate::store::users::User;
 use axum::extract::State;
@@ -51,25 +51,11 @@ pub async fn page(
     let mut agenda =
         appointments::list(&mut c, party, Some(AppointmentStatus::Confirmed), 200).await?;
     let own = slots::list_own(&mut c, user.id, now, 100).await?;
-    drop(c);
     pending.retain(|a| a.starts_at > now);
-    pending.sort_by_key(|a| a.starts_at);
     agenda.retain(|a| a.ends_at > now);
-    agenda.sort_by_key(|a| a.starts_at);
-    let mut to_view = Vec::new();
-    for list in [&pending, &agenda] {
-        let mut out = Vec::new();
-        for a in list {
-            out.push(RequestView {
-                id: a.id,
-                when: short_time(a.starts_at, user),
-                patient: names.of(&state, a.patient_id).await?,
-                reason: a.reason.clone(),
-                urgency: a.urgency.as_str(),
-            });
-        }
-        to_view.push(out);
-    }
+    let pending = request_views(&mut c, &mut names, pending, user).await?;
+    let agenda = request_views(&mut c, &mut names, agenda, user).await?;
+    drop(c);
     let slot_views: Vec<SlotView> = own
         .into_iter()
         .map(|(s, free)| SlotView {
@@ -91,14 +77,35 @@ pub async fn page(
         context! {
             ..base,
             ..context! {
-                pending => Value::from_serialize(&to_view[0]),
-                agenda => Value::from_serialize(&to_view[1]),
+                pending => Value::from_serialize(&pending),
+                agenda => Value::from_serialize(&agenda),
                 slots => Value::from_serialize(&slot_views),
                 tomorrow => tomorrow,
             }
         },
     )?;
     Ok(html(body))
+}
+
+/// Appointments as the lists show them, soonest first, with the patient's name.
+async fn request_views(
+    c: &mut crate::store::Conn,
+    names: &mut Names,
+    mut list: Vec<Appointment>,
+    user: &User,
+) -> Result<Vec<RequestView>, PageError> {
+    list.sort_by_key(|a| a.starts_at);
+    let mut out = Vec::with_capacity(list.len());
+    for a in list {
+        out.push(RequestView {
+            id: a.id,
+            when: short_time(a.starts_at, user),
+            patient: names.of(c, a.patient_id).await?,
+            urgency: a.urgency.as_str(),
+            reason: a.reason,
+        });
+    }
+    Ok(out)
 }
 
 /// `POST /practitioner/appointments/{id}/accept`.

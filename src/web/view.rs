@@ -143,12 +143,12 @@ pub async fn frame(
 pub struct Names(HashMap<i64, String>);
 
 impl Names {
-    pub async fn of(&mut self, state: &AppState, id: i64) -> Result<String, PageError> {
+    /// Looks up on the request's own connection (never a second one from the pool).
+    pub async fn of(&mut self, c: &mut crate::store::Conn, id: i64) -> Result<String, PageError> {
         if let Some(name) = self.0.get(&id) {
             return Ok(name.clone());
         }
-        let mut c = state.store.acquire().await?;
-        let name = crate::store::users::get(&mut c, id)
+        let name = crate::store::users::get(c, id)
             .await?
             .map(|u| u.name.as_str().to_owned())
             .unwrap_or_default();
