@@ -1,10 +1,10 @@
 //! Creating accounts, shared by the admin API and the `user-add` command: every field is
 //! parsed at this boundary and named in its error.
 
+use crate::auth::passwords::hash_password;
 use crate::domain::{
     Email, Language, ParseError, PersonName, PhoneNumber, Role, TimeZone, Timestamp,
 };
-use crate::http::auth::hash_password;
 use crate::store::users::{self, NewUser, User};
 use crate::store::{Store, StoreError};
 use serde::Deserialize;

@@ -166,6 +166,8 @@ pub struct SmsSettings {
     /// Give up on one request after this long. Default `15s`.
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,
+    /// Requests to the provider in flight at most. Default 8.
+    pub max_in_flight: u32,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -274,6 +276,7 @@ impl Default for SmsSettings {
             webhook_url: None,
             webhook_token: None,
             timeout: Duration::from_secs(15),
+            max_in_flight: 8,
         }
     }
 }
@@ -287,6 +290,13 @@ pub struct ServerSettings {
     /// The address users reach carebell at, used for links in messages.
     /// Default `http://127.0.0.1:8080`.
     pub public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed, as addresses or networks
+    /// (`["10.0.0.0/8", "127.0.0.1"]`). The client's address is the right-most one in that
+    /// header that is not a trusted proxy. Default none: the peer's address is the client's.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Live streams one user may have open at once (per instance); opening one more closes
+    /// the oldest. Default 20.
+    pub max_streams_per_user: u32,
 }
 
 /// Storage.
@@ -301,6 +311,10 @@ pub struct DatabaseSettings {
     pub max_connections: u32,
     /// Apply pending migrations at start. Default true.
     pub migrate_on_start: bool,
+    /// PostgreSQL only: a session left idle inside a transaction this long is ended by the
+    /// server, releasing its locks (a last line of defence). Default `30s`.
+    #[serde(with = "humantime_serde")]
+    pub idle_in_transaction_timeout: Duration,
 }
 
 /// Rules of the appointment lifecycle.
@@ -325,6 +339,26 @@ pub struct AuthSettings {
     pub api_token_ttl: Duration,
     /// Mark the session cookie `Secure`. Default: true when `server.public_url` is https.
     pub cookie_secure: Option<bool>,
+    /// Password checks (Argon2id, about 19 MiB each) running at once at most. Default: the
+    /// number of CPU cores.
+    pub max_concurrent_hashes: Option<u32>,
+    /// How long a sign-in waits for a free password check before it is answered `503` with
+    /// `Retry-After`. Default `2s`.
+    #[serde(with = "humantime_serde")]
+    pub hash_queue_wait: Duration,
+    /// Failed sign-ins per account (from browsers it has not seen succeed), and per known
+    /// browser, within `auth.failure_window`, after which further attempts wait for the
+    /// window to pass. Default 5.
+    pub max_failures: u32,
+    /// Failed sign-ins from one client address, over all accounts, within
+    /// `auth.failure_window`. Default 20.
+    pub max_failures_per_address: u32,
+    /// The window failures are counted in. Default `15m`.
+    #[serde(with = "humantime_serde")]
+    pub failure_window: Duration,
+    /// Requests per minute one client address may make to the sign-in and token endpoints,
+    /// whatever their outcome (in memory, per instance). Default 30.
+    pub requests_per_minute_per_address: u32,
 }
 
 /// Logging.
@@ -353,6 +387,8 @@ impl Default for ServerSettings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
+            max_streams_per_user: 20,
         }
     }
 }
@@ -363,6 +399,7 @@ impl Default for DatabaseSettings {
             url: SecretString::from("sqlite://var/carebell.db"),
             max_connections: 8,
             migrate_on_start: true,
+            idle_in_transaction_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -381,6 +418,12 @@ impl Default for AuthSettings {
             session_ttl: Duration::from_secs(12 * 3600),
             api_token_ttl: Duration::from_secs(90 * 86_400),
             cookie_secure: None,
+            max_concurrent_hashes: None,
+            hash_queue_wait: Duration::from_secs(2),
+            max_failures: 5,
+            max_failures_per_address: 20,
+            failure_window: Duration::from_secs(15 * 60),
+            requests_per_minute_per_address: 30,
         }
     }
 }
@@ -484,6 +527,25 @@ impl Settings {
             .is_some_and(|h| h.trim().is_empty())
         {
             bail!("invalid value for email.smtp.host: must not be empty");
+        }
+        if self.sms.max_in_flight == 0 {
+            bail!("invalid value for sms.max_in_flight: at least 1");
+        }
+        if self.server.max_streams_per_user == 0 {
+            bail!("invalid value for server.max_streams_per_user: at least 1");
+        }
+        let a = &self.auth;
+        if a.max_concurrent_hashes == Some(0) {
+            bail!("invalid value for auth.max_concurrent_hashes: at least 1");
+        }
+        if a.max_failures == 0
+            || a.max_failures_per_address == 0
+            || a.requests_per_minute_per_address == 0
+        {
+            bail!("invalid value for auth.max_failures, auth.max_failures_per_address or auth.requests_per_minute_per_address: at least 1");
+        }
+        if a.failure_window < Duration::from_secs(1) {
+            bail!("invalid value for auth.failure_window: at least 1s");
         }
         if self.email.smtp.pool_size == 0 {
             bail!("invalid value for email.smtp.pool_size: at least 1");

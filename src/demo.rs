@@ -3,8 +3,8 @@
 //! duplicated. The password is random (or `CAREBELL_DEMO_PASSWORD`) and printed, never
 //! stored in the repository.
 
+use crate::auth::{passwords::hash_password, random_token};
 use crate::domain::{Email, Language, PersonName, PhoneNumber, Role, TimeZone, Timestamp};
-use crate::http::auth::{hash_password, random_token};
 use crate::lifecycle::{Lifecycle, LifecycleError, NewSlot};
 use crate::store::users::{self, NewUser, User};
 use anyhow::Context;

@@ -2,6 +2,7 @@
 //! stored first and then delivered. See `README.md` and `docs/`.
 
 pub mod accounts;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod delivery;

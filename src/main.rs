@@ -117,6 +117,7 @@ struct DbArgs {
 }
 
 fn main() -> ExitCode {
+    carebell::auth::passwords::return_large_blocks_to_the_system();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,

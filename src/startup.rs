@@ -53,7 +53,12 @@ impl Application {
             live: dispatcher.live().clone(),
             templates: dispatcher.templates().clone(),
             pages: Arc::new(crate::web::Pages::load().context("loading the dashboard pages")?),
-            throttle: Default::default(),
+            throttle: Arc::new(crate::auth::throttle::SignInThrottle::new(&settings.auth)),
+            passwords: Arc::new(crate::auth::passwords::Passwords::new(
+                settings.auth.max_concurrent_hashes,
+                settings.auth.hash_queue_wait,
+            )),
+            streams: Default::default(),
             shutdown: CancellationToken::new(),
             settings: Arc::new(settings),
         };
@@ -124,7 +129,7 @@ async fn serve_http1(
     use hyper_util::rt::{TokioIo, TokioTimer};
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     loop {
-        let (stream, _) = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(conn) => conn,
                 Err(e) => {
@@ -137,7 +142,12 @@ async fn serve_http1(
             _ = stop.cancelled() => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        // The peer's address goes with each request (the client's address for throttling).
+        let service = hyper_util::service::TowerToHyperService::new(
+            router
+                .clone()
+                .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+        );
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(std::time::Duration::from_secs(30))

@@ -2,7 +2,8 @@
 
 Stores every accepted message as <dir>/<n>.eml (envelope recipients in a header line
 X-Envelope-To) and answers by recipient: a local part containing "tempfail" gets 451, one
-containing "reject" gets 550; for one containing "slow" the reply to DATA comes after 2 s.
+containing "reject" gets 550; for one containing "slow" the reply to DATA comes after 2 s,
+for one containing "hang" after 60 s (a relay that stops answering mid-send).
 Prints READY <port> once listening.
 """
 import argparse
@@ -29,6 +30,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any("hang" in r.split("@")[0] for r in envelope.rcpt_tos):
+            await asyncio.sleep(60)
         if any("slow" in r.split("@")[0] for r in envelope.rcpt_tos):
             await asyncio.sleep(2)
         n = next(self.counter)

@@ -55,7 +55,7 @@ impl LiveHub {
         Self {
             tx: broadcast::channel(capacity.max(16)).0,
             remote: None,
-            instance: crate::http::auth::random_token()[..16].into(),
+            instance: crate::auth::random_token()[..16].into(),
         }
     }
 

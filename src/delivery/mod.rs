@@ -36,6 +36,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
+/// Added to a channel's own time-out to make the hard deadline of one send.
+const SEND_MARGIN: Duration = Duration::from_secs(5);
+
 /// What one step did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Tick {
@@ -86,6 +89,13 @@ struct Inner {
     lease: Duration,
     poll_interval: Duration,
     wake: WakeSignal,
+    /// Sends in flight at most, per channel: the SMTP pool's size, the SMS provider's limit.
+    email_slots: tokio::sync::Semaphore,
+    sms_slots: tokio::sync::Semaphore,
+    /// How long one send may take at most, per channel, before it counts as a transient
+    /// failure (the client's own time-out plus a margin).
+    email_deadline: Duration,
+    sms_deadline: Duration,
 }
 
 impl Dispatcher {
@@ -118,6 +128,10 @@ impl Dispatcher {
                 lease: d.lease,
                 poll_interval: d.poll_interval,
                 wake,
+                email_slots: tokio::sync::Semaphore::new(settings.email.smtp.pool_size as usize),
+                sms_slots: tokio::sync::Semaphore::new(settings.sms.max_in_flight as usize),
+                email_deadline: settings.email.smtp.timeout + SEND_MARGIN,
+                sms_deadline: settings.sms.timeout + SEND_MARGIN,
             }),
         })
     }
@@ -158,8 +172,10 @@ impl Dispatcher {
         tracing::info!("dispatcher stopped");
     }
 
-    /// One step: delivers pending in-app notifications, then claims and sends one batch of
-    /// due jobs. Tests call it until it reports nothing done.
+    /// One step: delivers pending in-app notifications, then claims one batch of due jobs
+    /// and sends them, at most as many at once per channel as that channel allows. Each
+    /// job's outcome is recorded as soon as its own send completes, so a crash repeats only
+    /// the sends that were in flight. Tests call it until it reports nothing done.
     #[tracing::instrument(skip_all)]
     pub async fn dispatch_once(&self) -> anyhow::Result<Tick> {
         let me = &self.inner;
@@ -173,35 +189,11 @@ impl Dispatcher {
             deliveries::claim(&mut c, me.store.backend(), now, me.lease, me.batch_size).await?
         };
         tick.claimed = jobs.len();
-        let results =
-            futures_util::future::join_all(jobs.iter().map(|job| self.attempt(job))).await;
         if jobs.is_empty() {
             return Ok(tick);
         }
-        // All sends of the batch are over; their outcomes are written in one transaction.
-        let mut tx = me.store.begin().await?;
-        for (job, (started_at, elapsed, result)) in jobs.iter().zip(results) {
-            let outcome = match &result {
-                Ok(_) => Outcome::Sent,
-                Err(JobError::Dropped(_)) => Outcome::Dropped,
-                Err(JobError::Failed(Failure::Permanent { .. })) => Outcome::Permanent,
-                Err(JobError::Failed(Failure::Transient { .. })) => Outcome::Transient {
-                    retry_at: me.policy.next_retry(job.attempt, me.clock.now()),
-                },
-            };
-            let (code, reply) = match &result {
-                Ok(r) => (Some(r.code.as_str()), Some(r.reply.as_str())),
-                Err(JobError::Failed(f)) => (f.code(), Some(f.reply())),
-                Err(JobError::Dropped(why)) => (None, Some(why.as_str())),
-            };
-            let record = AttemptRecord {
-                started_at,
-                duration_ms: i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
-                outcome,
-                code,
-                reply,
-            };
-            let moved = deliveries::record(tx.conn(), job, &record, me.clock.now()).await?;
+        let done = futures_util::future::join_all(jobs.iter().map(|job| self.run_job(job))).await;
+        for (moved, outcome) in done {
             match (moved, outcome) {
                 (false, _) => tick.overtaken += 1,
                 (true, Outcome::Sent) => tick.sent += 1,
@@ -211,96 +203,184 @@ impl Dispatcher {
                 }
                 (true, Outcome::Dropped) => tick.dropped += 1,
             }
-            tracing::debug!(
-                job_id = job.id,
-                channel = job.channel.as_str(),
-                attempt = job.attempt,
-                outcome = ?outcome,
-                recorded = moved,
-                "delivery attempt"
-            );
         }
-        tx.commit().await?;
-        if tick.claimed > 0 {
-            tracing::info!(
-                claimed = tick.claimed,
-                sent = tick.sent,
-                retrying = tick.retrying,
-                dead = tick.dead,
-                dropped = tick.dropped,
-                overtaken = tick.overtaken,
-                "delivery batch"
-            );
-        }
+        tracing::info!(
+            claimed = tick.claimed,
+            sent = tick.sent,
+            retrying = tick.retrying,
+            dead = tick.dead,
+            dropped = tick.dropped,
+            overtaken = tick.overtaken,
+            "delivery batch"
+        );
         Ok(tick)
     }
 
-    /// Marks pending in-app notifications delivered and announces them.
-    async fn deliver_in_app(&self) -> anyhow::Result<usize> {
+    /// Waits for a free connection of the job's channel, sends, and records the outcome,
+    /// extending the job's lease for as long as that takes. Returns whether the job moved
+    /// (`false`: another worker had taken it over) and how the attempt ended.
+    async fn run_job(&self, job: &ClaimedJob) -> (bool, Outcome) {
         let me = &self.inner;
-        let mut c = me.store.acquire().await?;
-        let delivered = notifications::claim_due_in_app(
-            &mut c,
-            me.store.backend(),
-            me.clock.now(),
-            me.batch_size * 16,
-        )
-        .await?;
-        let now = me.clock.now();
-        let mut count = 0;
-        for due in &delivered {
-            if due.is_reminder {
-                if let Err(why) = reminders::still_applies(&mut c, due.id, now).await? {
-                    tracing::info!(notification_id = due.id, reason = %why, "reminder dropped");
-                    reminders::void_notification(&mut c, due.id, now).await?;
-                    continue;
+        let work = async {
+            let _permit = match job.channel {
+                Channel::Email => me.email_slots.acquire().await.ok(),
+                Channel::Sms => me.sms_slots.acquire().await.ok(),
+                Channel::InApp => None,
+            };
+            self.attempt(job).await
+        };
+        let (started_at, elapsed, result) = self.keep_leased(job, work).await;
+        let outcome = match &result {
+            Ok(_) => Outcome::Sent,
+            Err(JobError::Dropped(_)) => Outcome::Dropped,
+            Err(JobError::Failed(Failure::Permanent { .. })) => Outcome::Permanent,
+            Err(JobError::Failed(Failure::Transient { .. })) => Outcome::Transient {
+                retry_at: me.policy.next_retry(job.attempt, me.clock.now()),
+            },
+        };
+        let (code, reply) = match &result {
+            Ok(r) => (Some(r.code.as_str()), Some(r.reply.as_str())),
+            Err(JobError::Failed(f)) => (f.code(), Some(f.reply())),
+            Err(JobError::Dropped(why)) => (None, Some(why.as_str())),
+        };
+        let record = AttemptRecord {
+            started_at,
+            duration_ms: i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
+            outcome,
+            code,
+            reply,
+        };
+        let moved = self.record(job, &record).await;
+        tracing::debug!(
+            job_id = job.id,
+            channel = job.channel.as_str(),
+            attempt = job.attempt,
+            outcome = ?outcome,
+            recorded = moved,
+            "delivery attempt"
+        );
+        (moved, outcome)
+    }
+
+    /// Runs `work` while renewing the job's lease every third of the lease, so a send that
+    /// waits for a connection or takes long is never taken over by another worker.
+    async fn keep_leased<T>(
+        &self,
+        job: &ClaimedJob,
+        work: impl std::future::Future<Output = T>,
+    ) -> T {
+        let me = &self.inner;
+        let every = me.lease / 3;
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                out = &mut work => return out,
+                _ = renew.tick() => {
+                    let extended = async {
+                        let mut c = me.store.acquire().await?;
+                        deliveries::extend_lease(&mut c, job, me.clock.now(), me.lease).await
+                    }
+                    .await;
+                    if let Err(e) = extended {
+                        tracing::warn!(job_id = job.id, error = %e, "could not extend a delivery lease");
+                    }
                 }
             }
-            count += 1;
+        }
+    }
+
+    /// Writes one attempt and moves its job on, trying again for a while when the database
+    /// is briefly unavailable: an outcome not written means the send is repeated later.
+    async fn record(&self, job: &ClaimedJob, record: &AttemptRecord<'_>) -> bool {
+        let me = &self.inner;
+        let mut wait = Duration::from_millis(50);
+        for attempt in 1..=8 {
+            let written = async {
+                let mut tx = me.store.begin().await?;
+                let moved = deliveries::record(tx.conn(), job, record, me.clock.now()).await?;
+                tx.commit().await?;
+                Ok::<bool, crate::store::StoreError>(moved)
+            }
+            .await;
+            match written {
+                Ok(moved) => return moved,
+                Err(e) if attempt < 8 => {
+                    tracing::warn!(job_id = job.id, error = %e, "recording a delivery attempt failed; trying again");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(Duration::from_secs(2));
+                }
+                Err(e) => {
+                    tracing::error!(job_id = job.id, error = %e, "could not record a delivery attempt; the job will be sent again when its lease ends");
+                }
+            }
+        }
+        false
+    }
+
+    /// Delivers due in-app notifications (voiding reminders that no longer apply) and
+    /// announces them.
+    async fn deliver_in_app(&self) -> anyhow::Result<usize> {
+        let me = &self.inner;
+        let mut tx = me.store.begin().await?;
+        let delivered =
+            notifications::deliver_due_in_app(&mut tx, me.clock.now(), me.batch_size * 16).await?;
+        tx.commit().await?;
+        for due in &delivered {
             me.live.publish(LiveEvent::Delivered {
                 recipient_id: due.recipient_id,
                 notification_id: due.id,
             });
         }
-        Ok(count)
+        Ok(delivered.len())
     }
 
-    /// Renders and sends one job. Returns when it started, how long it took and how it went.
+    /// Renders and sends one job, within the channel's deadline. Returns when it started,
+    /// how long it took and how it went.
     async fn attempt(&self, job: &ClaimedJob) -> (Timestamp, Duration, Result<Receipt, JobError>) {
         let started_at = self.inner.clock.now();
         let clock = Instant::now();
-        let result = self.send(job).await;
+        let deadline = match job.channel {
+            Channel::Sms => self.inner.sms_deadline,
+            _ => self.inner.email_deadline,
+        };
+        let result = match tokio::time::timeout(deadline, self.send(job)).await {
+            Ok(r) => r,
+            Err(_) => Err(JobError::Failed(Failure::transient(
+                None,
+                format!("no answer within {}", humantime::format_duration(deadline)),
+            ))),
+        };
         (started_at, clock.elapsed(), result)
     }
 
     async fn send(&self, job: &ClaimedJob) -> Result<Receipt, JobError> {
         let me = &self.inner;
-        let found = {
-            let mut c = me
-                .store
-                .acquire()
-                .await
-                .map_err(|e| JobError::transient(format!("database: {e}")))?;
-            notifications::with_recipient(&mut c, job.notification_id)
-                .await
-                .map_err(|e| JobError::transient(format!("database: {e}")))?
-        };
+        let db = |e: crate::store::StoreError| JobError::transient(format!("database: {e}"));
+        let mut c = me.store.acquire().await.map_err(db)?;
+        let found = notifications::with_recipient(&mut c, job.notification_id)
+            .await
+            .map_err(db)?;
         let (n, to) =
             found.ok_or_else(|| JobError::Dropped("the notification no longer exists".into()))?;
         if n.kind == NotificationKind::AppointmentReminder {
-            // Defence in depth: voiding happened with the change, but check again now.
-            let mut c = me
-                .store
-                .acquire()
+            // Checked and marked in one statement: a cancel that commits first voids it, one
+            // that commits later finds it handed over and makes its own message follow.
+            let now = me.clock.now();
+            if !deliveries::hand_over_reminder(&mut c, job, now)
                 .await
-                .map_err(|e| JobError::transient(format!("database: {e}")))?;
-            let applies = reminders::still_applies(&mut c, n.id, me.clock.now())
-                .await
-                .map_err(|e| JobError::transient(format!("database: {e}")))?;
-            if let Err(why) = applies {
+                .map_err(db)?
+            {
+                let why = reminders::still_applies(&mut c, n.id, now)
+                    .await
+                    .map_err(db)?
+                    .err()
+                    .unwrap_or_else(|| "the job was taken over or voided".into());
                 return Err(JobError::Dropped(why));
             }
         }
+        drop(c);
         let rendered = me
             .templates
             .render(&n, &to)
@@ -325,8 +405,9 @@ impl Dispatcher {
                 let text = rendered.sms.ok_or_else(|| {
                     JobError::Failed(Failure::permanent(None, "no SMS text for this kind"))
                 })?;
+                let key = job.idempotency_key(&me.domain);
                 me.sms
-                    .send(&format!("n{}-sms", n.id), phone.as_str(), &text)
+                    .send(&format!("n{}-sms", n.id), &key, phone.as_str(), &text)
                     .await
                     .map(|a| Receipt {
                         code: a.code,

@@ -88,8 +88,16 @@ impl SmsGateway {
     }
 
     /// Sends `body` to `to` (E.164). `id` identifies the message for the provider and
-    /// names the outbox file.
-    pub async fn send(&self, id: &str, to: &str, body: &str) -> Result<SmsAccepted, Failure> {
+    /// names the outbox file; `idempotency_key` goes with the request (`Idempotency-Key`
+    /// header, and in the webhook's JSON) so that a provider can recognise a request
+    /// repeated because its answer was lost.
+    pub async fn send(
+        &self,
+        id: &str,
+        idempotency_key: &str,
+        to: &str,
+        body: &str,
+    ) -> Result<SmsAccepted, Failure> {
         match self {
             Self::Outbox(dir) => {
                 let path = dir.join(format!("{id}.txt"));
@@ -114,6 +122,7 @@ impl SmsGateway {
                 let request = http
                     .post(url)
                     .basic_auth(account_sid, Some(auth_token.expose_secret()))
+                    .header("Idempotency-Key", idempotency_key)
                     .form(&[("To", to), ("From", from.as_str()), ("Body", body)]);
                 answer(request.send().await).await
             }
@@ -125,7 +134,14 @@ impl SmsGateway {
             } => {
                 let mut request = http
                     .post(url)
-                    .json(&json!({ "id": id, "to": to, "from": from, "body": body }));
+                    .header("Idempotency-Key", idempotency_key)
+                    .json(&json!({
+                        "id": id,
+                        "idempotency_key": idempotency_key,
+                        "to": to,
+                        "from": from,
+                        "body": body,
+                    }));
                 if let Some(token) = token {
                     request = request.bearer_auth(token.expose_secret());
                 }

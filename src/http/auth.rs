@@ -7,19 +7,20 @@
 use super::error::{ApiError, ApiResult};
 use super::extract::Body;
 use super::AppState;
+use crate::auth::client::{client_address, DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_S};
+use crate::auth::passwords::Busy;
+use crate::auth::throttle::{self, Attempt};
+use crate::auth::token_hash;
 use crate::domain::{Role, Timestamp};
 use crate::store::sessions::{self, NewSession, Session, SessionKind};
 use crate::store::users::{self, User};
 use anyhow::Context;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use axum::extract::{FromRequestParts, State};
 use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rand::RngCore;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -61,6 +62,9 @@ impl FromRequestParts<AppState> for CurrentUser {
         let mut c = state.store.acquire().await?;
         let session = sessions::find(&mut c, &token, state.clock.now())
             .await?
+            // An API token is accepted only in the Authorization header: one placed in the
+            // cookie would otherwise act without the CSRF check browser sessions have.
+            .filter(|s| !via_cookie || s.kind == SessionKind::Browser)
             .ok_or_else(|| {
                 ApiError::unauthenticated(
                     "the session or token is unknown or expired; sign in again",
@@ -160,87 +164,139 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+pub(crate) use crate::auth::constant_time_eq;
+pub use crate::auth::passwords::hash_password;
+pub use crate::auth::random_token;
+
+/// Who is signing in from where: the client's address and the browser's device cookie.
+pub struct Client {
+    pub address: std::net::IpAddr,
+    device: Option<String>,
 }
 
-/// 32 random bytes, hex-encoded.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
+impl FromRequestParts<AppState> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(Client {
+            address: client_address(peer, &parts.headers, &state.settings.server.trusted_proxies),
+            device: cookie(&parts.headers, DEVICE_COOKIE),
+        })
+    }
 }
 
-/// Hashes a password with Argon2id on a blocking thread (it is deliberately slow).
-pub async fn hash_password(password: String) -> anyhow::Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| anyhow::anyhow!("hashing password: {e}"))
-    })
-    .await
-    .context("password hashing task")?
+/// A successful sign-in: the user, and a device cookie to set when the browser had none
+/// for this account.
+pub(crate) struct Authenticated {
+    pub user: User,
+    pub device_cookie: Option<HeaderValue>,
 }
-
-async fn verify_password(password: String, hash: String) -> anyhow::Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        let parsed = PasswordHash::new(&hash).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
-        Ok(Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok())
-    })
-    .await
-    .context("password verification task")?
-}
-
-/// A hash of a random password, verified against when the email is unknown so that the
-/// answer takes as long as for a known one.
-static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Checks email and password; the same error for an unknown email and a wrong password.
-pub(crate) async fn authenticate(state: &AppState, email: &str, password: &str) -> ApiResult<User> {
-    if let Err(wait) = state.throttle.check(email, state.clock.now()) {
-        let minutes = wait.as_secs().div_ceil(60);
-        return Err(ApiError::TooManyAttempts {
-            retry_after: wait,
-            detail: format!(
-                "too many failed sign-ins for this account; try again in {minutes} minute(s)"
-            ),
-        });
+/// The attempt is counted before the password is checked (see `crate::auth::throttle`),
+/// and password checks run a bounded number at a time.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    client: &Client,
+    email: &str,
+    password: &str,
+) -> ApiResult<Authenticated> {
+    if let Err(wait) = state.throttle.check_rate(client.address) {
+        return Err(too_many(
+            wait,
+            "too many sign-in requests from this address",
+        ));
     }
-    let mut c = state.store.acquire().await?;
-    let found = users::find_credentials(&mut c, email).await?;
-    drop(c);
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), hash),
-        None => {
-            let dummy = match DUMMY_HASH.get() {
-                Some(h) => h.clone(),
-                None => {
-                    let h = hash_password(random_token()).await?;
-                    DUMMY_HASH.get_or_init(|| h).clone()
-                }
-            };
-            (None, dummy)
-        }
+    let now = state.clock.now();
+    let found = {
+        let mut c = state.store.acquire().await?;
+        users::find_credentials(&mut c, email).await?
     };
-    let ok = verify_password(password.to_owned(), hash).await?;
-    match user {
-        Some(user) if ok => {
-            state.throttle.succeeded(email);
-            Ok(user)
-        }
-        _ => {
-            state.throttle.failed(email, state.clock.now());
-            Err(ApiError::client(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "email or password is wrong",
+    let known_device = throttle::known_device(
+        &state.store,
+        client.device.as_deref(),
+        found.as_ref().map(|(u, _)| u.id),
+    )
+    .await?;
+    let attempt = Attempt {
+        email,
+        address: client.address,
+        known_device: known_device.clone(),
+    };
+    let reservation = match state.throttle.reserve(&state.store, &attempt, now).await? {
+        Ok(r) => r,
+        Err(wait) => {
+            return Err(too_many(
+                wait,
+                "too many failed sign-ins for this account or from this address",
             ))
         }
+    };
+    let checked = match &found {
+        Some((_, hash)) => state.passwords.verify(password, hash).await?,
+        None => state.passwords.verify_unknown(password).await?,
+    };
+    let ok = match checked {
+        Ok(ok) => ok,
+        Err(Busy) => {
+            // Not evaluated: give the attempt back.
+            state
+                .throttle
+                .not_evaluated(&state.store, reservation)
+                .await?;
+            return Err(ApiError::Busy {
+                retry_after: std::time::Duration::from_secs(1),
+                detail: "the server is busy checking other sign-ins; try again in a moment".into(),
+            });
+        }
+    };
+    match found {
+        Some((user, _)) if ok => {
+            state.throttle.succeeded(&state.store, reservation).await?;
+            let device_cookie = match known_device {
+                Some(_) => None,
+                None => Some(remember_device(state, user.id, now).await?),
+            };
+            Ok(Authenticated {
+                user,
+                device_cookie,
+            })
+        }
+        _ => Err(ApiError::client(
+            StatusCode::UNAUTHORIZED,
+            "invalid_credentials",
+            "email or password is wrong",
+        )),
     }
+}
+
+fn too_many(wait: std::time::Duration, what: &str) -> ApiError {
+    let minutes = wait.as_secs().div_ceil(60);
+    ApiError::TooManyAttempts {
+        retry_after: wait,
+        detail: format!("{what}; try again in {minutes} minute(s)"),
+    }
+}
+
+/// Records a new device token for `user_id` and returns the cookie that carries it.
+async fn remember_device(state: &AppState, user_id: i64, now: Timestamp) -> ApiResult<HeaderValue> {
+    let token = random_token();
+    let mut c = state.store.acquire().await?;
+    crate::store::throttle::remember_device(&mut c, &token_hash(&token), user_id, now).await?;
+    let mut cookie = format!(
+        "{DEVICE_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={DEVICE_COOKIE_MAX_AGE_S}"
+    );
+    if state.settings.cookie_secure() {
+        cookie.push_str("; Secure");
+    }
+    Ok(HeaderValue::from_str(&cookie).context("device cookie header")?)
 }
 
 #[derive(Deserialize)]
@@ -253,14 +309,19 @@ pub struct SignIn {
 /// `POST /api/v1/auth/sign-in`: opens a browser session (cookie + CSRF token).
 pub async fn sign_in(
     State(state): State<AppState>,
+    client: Client,
     Body(body): Body<SignIn>,
 ) -> ApiResult<Response> {
-    let user = authenticate(&state, &body.email, &body.password).await?;
+    let signed = authenticate(&state, &client, &body.email, &body.password).await?;
+    let user = signed.user;
     let opened = open_browser_session(&state, &user).await?;
     let body =
         Json(json!({ "user": user, "csrf_token": opened.csrf, "expires_at": opened.expires_at }));
     let mut response = body.into_response();
     response.headers_mut().insert(SET_COOKIE, opened.cookie);
+    if let Some(device) = signed.device_cookie {
+        response.headers_mut().append(SET_COOKIE, device);
+    }
     Ok(response)
 }
 
@@ -332,6 +393,7 @@ pub struct NewToken {
 /// `POST /api/v1/auth/tokens`: exchanges credentials for a bearer token for integrations.
 pub async fn create_token(
     State(state): State<AppState>,
+    client: Client,
     Body(body): Body<NewToken>,
 ) -> ApiResult<Response> {
     let label = body
@@ -340,7 +402,9 @@ pub async fn create_token(
         .map(|l| crate::domain::PersonName::parse(l).map(|n| n.as_str().to_owned()))
         .transpose()
         .map_err(|e| ApiError::unprocessable(e.0.replace("name", "label")))?;
-    let user = authenticate(&state, &body.email, &body.password).await?;
+    let user = authenticate(&state, &client, &body.email, &body.password)
+        .await?
+        .user;
     let now = state.clock.now();
     let expires_at: Timestamp = now.plus(state.settings.auth.api_token_ttl);
     let token = random_token();

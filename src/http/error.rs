@@ -26,6 +26,12 @@ pub enum ApiError {
         retry_after: std::time::Duration,
         detail: String,
     },
+    /// Too busy to answer now (`503`, with `Retry-After`).
+    #[error("busy: {detail}")]
+    Busy {
+        retry_after: std::time::Duration,
+        detail: String,
+    },
     /// Anything else; the cause is logged, never sent.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -89,6 +95,7 @@ impl ApiError {
             ApiError::TooManyAttempts { detail, .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail)
             }
+            ApiError::Busy { detail, .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy", detail),
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
                 (
@@ -104,7 +111,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
-            ApiError::TooManyAttempts { retry_after, .. } => Some(*retry_after),
+            ApiError::TooManyAttempts { retry_after, .. } | ApiError::Busy { retry_after, .. } => {
+                Some(*retry_after)
+            }
             _ => None,
         };
         let (status, code, detail) = self.public_parts();

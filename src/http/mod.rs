@@ -11,7 +11,6 @@ mod openapi;
 mod seed;
 pub(crate) mod slots;
 mod stream;
-pub mod throttle;
 
 pub use error::{ApiError, ApiResult};
 
@@ -36,8 +35,12 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Announces in-app notifications as they are delivered (for live dashboards).
     pub live: crate::delivery::live::LiveHub,
-    /// Failed sign-ins per account.
-    pub throttle: Arc<throttle::SignInThrottle>,
+    /// Failed sign-ins per account, browser and address.
+    pub throttle: Arc<crate::auth::throttle::SignInThrottle>,
+    /// Password checks, a bounded number at once.
+    pub passwords: Arc<crate::auth::passwords::Passwords>,
+    /// Open live streams per user, to cap them.
+    pub streams: Arc<stream::OpenStreams>,
     /// Cancelled when the server is stopping: long-lived responses (live streams) end on
     /// it, so that a graceful shutdown does not wait for them forever.
     pub shutdown: tokio_util::sync::CancellationToken,
@@ -103,8 +106,27 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
         ))
+        .layer(axum::middleware::from_fn(run_to_completion))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Runs each request's handler as its own task, so a client that hangs up does not cancel
+/// it half-way: a transaction in progress commits or rolls back rather than being dropped
+/// inside `begin()` or a statement, which would return its connection to the pool still
+/// holding locks (sqlx 0.8 does not always clean up after such a drop). The response body
+/// (a live stream, say) still ends when the client goes.
+async fn run_to_completion(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(e) => {
+            tracing::error!(error = %e, "a request handler panicked or was aborted");
+            ApiError::Internal(anyhow::anyhow!("handler task failed")).into_response()
+        }
+    }
 }
 
 /// 200 when the database answers, 503 otherwise.

@@ -20,9 +20,12 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
 use serde_json::json;
+use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
 
 /// Most missed notifications replayed on reconnect; older ones are in the list endpoint.
 const REPLAY_LIMIT: i64 = 200;
@@ -47,7 +50,7 @@ pub async fn stream(
                 .ok_or_else(|| {
                     ApiError::bad_request(
                         "invalid_header",
-                        "Last-Event-ID must be a notification id",
+                        "Last-Event-ID must be an event id this stream sent",
                     )
                 })?,
         ),
@@ -56,12 +59,15 @@ pub async fn stream(
     // Subscribe before reading what was missed, so nothing falls between the two.
     let live = state.live.subscribe();
     let (tx, rx) = mpsc::channel::<Event>(64);
+    let cap = state.settings.server.max_streams_per_user as usize;
+    let closed = state.streams.open(me.user.id, cap);
     tokio::spawn(pump(
         state,
         me.user,
         header_id.or(q.last_event_id),
         live,
         tx,
+        closed,
     ));
     let events =
         futures_util::stream::unfold(
@@ -75,55 +81,126 @@ pub async fn stream(
     ))
 }
 
-/// Feeds one client until it goes away.
+/// The live streams open per user in this process. Opening one more than the cap closes
+/// the oldest (a forgotten tab), so one account cannot hold thousands of connections.
+#[derive(Default)]
+pub struct OpenStreams {
+    by_user: Mutex<HashMap<i64, VecDeque<(u64, CancellationToken)>>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+/// Cancelled when the stream must end (the user opened too many); removes itself when
+/// dropped.
+pub struct StreamTicket {
+    streams: Arc<OpenStreams>,
+    user_id: i64,
+    id: u64,
+    pub closed: CancellationToken,
+}
+
+impl OpenStreams {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, VecDeque<(u64, CancellationToken)>>> {
+        self.by_user.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Registers a new stream of `user_id`, closing the oldest ones beyond `cap`.
+    pub fn open(self: &Arc<Self>, user_id: i64, cap: usize) -> StreamTicket {
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let closed = CancellationToken::new();
+        let mut map = self.lock();
+        let open = map.entry(user_id).or_default();
+        open.push_back((id, closed.clone()));
+        while open.len() > cap {
+            if let Some((_, oldest)) = open.pop_front() {
+                oldest.cancel();
+            }
+        }
+        StreamTicket {
+            streams: self.clone(),
+            user_id,
+            id,
+            closed,
+        }
+    }
+
+    /// How many streams `user_id` has open here.
+    pub fn count(&self, user_id: i64) -> usize {
+        self.lock().get(&user_id).map_or(0, VecDeque::len)
+    }
+}
+
+impl Drop for StreamTicket {
+    fn drop(&mut self) {
+        let mut map = self.streams.lock();
+        if let Some(open) = map.get_mut(&self.user_id) {
+            open.retain(|(id, _)| *id != self.id);
+            if open.is_empty() {
+                map.remove(&self.user_id);
+            }
+        }
+    }
+}
+
+/// Feeds one client until it goes away. Event ids are stream positions (`seq`), given in
+/// commit order, so resuming after the last one sent never skips a notification.
 async fn pump(
     state: AppState,
     user: User,
     resume_after: Option<i64>,
     mut live: broadcast::Receiver<LiveEvent>,
     tx: mpsc::Sender<Event>,
+    ticket: StreamTicket,
 ) {
     let user_id = user.id;
-    let mut last_sent = resume_after.unwrap_or(i64::MAX);
-    if let Some(after) = resume_after {
-        if replay(&state, &user, after, &mut last_sent, &tx)
-            .await
-            .is_err()
-        {
-            return;
+    let mut cursor = match resume_after {
+        Some(after) => after,
+        None => {
+            // A fresh client starts from now (it loads the list itself).
+            let start = async {
+                let mut c = state.store.acquire().await?;
+                notifications::last_seq(&mut c, user_id).await
+            }
+            .await;
+            match start {
+                Ok(seq) => seq,
+                Err(e) => {
+                    tracing::warn!(error = %e, "live stream could not read its start");
+                    return;
+                }
+            }
         }
+    };
+    let started = if resume_after.is_some() {
+        let after = cursor;
+        replay(&state, &user, after, &mut cursor, &tx).await
     } else {
-        // A fresh client starts from now: it loads the list itself.
-        if send_unread(&state, user_id, &tx).await.is_err() {
-            return;
-        }
+        send_unread(&state, user_id, &tx).await
+    };
+    if started.is_err() {
+        return;
     }
     loop {
         let event = tokio::select! {
             e = live.recv() => e,
             _ = tx.closed() => return,
+            _ = ticket.closed.cancelled() => return,
             // The server is stopping: ending the stream lets the client reconnect elsewhere.
             _ = state.shutdown.cancelled() => return,
         };
         let sent = match event {
-            Ok(LiveEvent::Delivered {
-                recipient_id,
-                notification_id,
-            }) if recipient_id == user_id => {
-                if last_sent == i64::MAX {
-                    last_sent = notification_id - 1;
-                }
-                replay(&state, &user, last_sent, &mut last_sent, &tx).await
+            Ok(LiveEvent::Delivered { recipient_id, .. }) if recipient_id == user_id => {
+                let after = cursor;
+                replay(&state, &user, after, &mut cursor, &tx).await
             }
             Ok(LiveEvent::ReadChanged { recipient_id }) if recipient_id == user_id => {
                 send_unread(&state, user_id, &tx).await
             }
             Ok(_) => Ok(()),
             // Fell behind the hub: catch up from the store instead.
-            Err(broadcast::error::RecvError::Lagged(_)) if last_sent != i64::MAX => {
-                replay(&state, &user, last_sent, &mut last_sent, &tx).await
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let after = cursor;
+                replay(&state, &user, after, &mut cursor, &tx).await
             }
-            Err(broadcast::error::RecvError::Lagged(_)) => Ok(()),
             Err(broadcast::error::RecvError::Closed) => return,
         };
         if sent.is_err() {
@@ -132,12 +209,13 @@ async fn pump(
     }
 }
 
-/// Sends the user's notifications newer than `after`, oldest first, each once.
+/// Sends the user's notifications after stream position `after`, in order, each once,
+/// moving `cursor` to the last one sent.
 async fn replay(
     state: &AppState,
     user: &User,
     after: i64,
-    last_sent: &mut i64,
+    cursor: &mut i64,
     tx: &mpsc::Sender<Event>,
 ) -> Result<(), ()> {
     let (items, unread) = match load(state, user.id, after).await {
@@ -148,18 +226,18 @@ async fn replay(
         }
     };
     for n in items {
-        let id = n.id;
+        let Some(seq) = n.seq else { continue };
         let n = localize(state, n, user);
         let data = json!({ "notification": n, "unread_count": unread }).to_string();
         tx.send(
             Event::default()
                 .event("notification")
-                .id(id.to_string())
+                .id(seq.to_string())
                 .data(data),
         )
         .await
         .map_err(|_| ())?;
-        *last_sent = id;
+        *cursor = seq;
     }
     Ok(())
 }
@@ -171,7 +249,7 @@ async fn load(
 ) -> anyhow::Result<(Vec<Notification>, i64)> {
     let now = state.clock.now();
     let mut c = state.store.acquire().await?;
-    let items = notifications::list_after(&mut c, user_id, after, REPLAY_LIMIT, now).await?;
+    let items = notifications::list_after_seq(&mut c, user_id, after, REPLAY_LIMIT).await?;
     let unread = notifications::unread_count(&mut c, user_id, now).await?;
     Ok((items, unread))
 }

@@ -99,14 +99,24 @@ impl Lifecycle {
     }
 
     /// Voids the appointment's pending reminders and, if it is confirmed, plans new ones
-    /// for its current version and time.
+    /// for its current version and time. Call it after recording the change's own
+    /// messages: those are made to follow any reminder already handed to a provider.
     async fn replan_reminders(
         &self,
         tx: &mut Tx,
         parties: &notify::Parties<'_>,
         now: crate::domain::Timestamp,
     ) -> LifecycleResult<()> {
-        store::reminders::void_for_appointment(tx.conn(), parties.appointment.id, now).await?;
+        let id = parties.appointment.id;
+        let in_flight = store::reminders::void_for_appointment(tx.conn(), id, now).await?;
+        if !in_flight.is_empty() {
+            tracing::info!(
+                appointment_id = id,
+                jobs = in_flight.len(),
+                "reminders already handed to a provider when the appointment changed"
+            );
+            store::reminders::follow_in_flight(tx.conn(), id, &in_flight, now).await?;
+        }
         if parties.appointment.status == crate::domain::AppointmentStatus::Confirmed {
             for n in notify::plan_reminders(parties, &self.reminder_offsets, now) {
                 store::notifications::insert(tx.conn(), &n, now).await?;

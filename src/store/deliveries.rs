@@ -56,6 +56,11 @@ pub struct DeliveryJob {
     pub last_error: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// For a reminder: when the appointment changed while this send was already handed to
+    /// its provider (it could not be called back; the change's message follows it).
+    pub in_flight_at_change: Option<Timestamp>,
+    /// A job this one waits for (a reminder in flight when its appointment changed).
+    pub after_job_id: Option<i64>,
 }
 
 fn from_row(row: &AnyRow) -> StoreResult<DeliveryJob> {
@@ -72,6 +77,9 @@ fn from_row(row: &AnyRow) -> StoreResult<DeliveryJob> {
         last_error: col(row, "last_error")?,
         created_at: Timestamp::from_millis(col(row, "created_at")?),
         updated_at: Timestamp::from_millis(col(row, "updated_at")?),
+        in_flight_at_change: col::<Option<i64>>(row, "in_flight_at_change")?
+            .map(Timestamp::from_millis),
+        after_job_id: col(row, "after_job_id")?,
     })
 }
 
@@ -108,7 +116,8 @@ pub struct JobFilter {
 pub async fn list(c: &mut Conn, f: &JobFilter) -> StoreResult<Vec<DeliveryJob>> {
     let rows = sqlx::query(
         "SELECT j.id, j.notification_id, n.recipient_id, n.kind, n.appointment_id, j.channel, j.state,
-                j.due_at, j.attempts, j.last_error, j.created_at, j.updated_at
+                j.due_at, j.attempts, j.last_error, j.created_at, j.updated_at,
+                j.in_flight_at_change, j.after_job_id
          FROM delivery_jobs j JOIN notifications n ON n.id = j.notification_id
          WHERE ($1 = '' OR j.state = $1) AND ($2 = '' OR j.channel = $2)
            AND ($3 = 0 OR n.recipient_id = $3) AND ($4 = 0 OR n.appointment_id = $4) AND j.id < $5
@@ -134,11 +143,42 @@ pub struct ClaimedJob {
     /// 1 for the first try since the job was queued.
     pub attempt: i64,
     pub fence: i64,
+    /// Attempts of this job whose outcome was recorded. A send repeated after a crash
+    /// (outcome unknown) has the same count, so the same idempotency key.
+    pub finished_attempts: i64,
 }
+
+impl ClaimedJob {
+    /// The key a provider uses to recognise a repeated request: the same for a send that is
+    /// repeated because its outcome was never recorded (a crash, a lost reply), new for a
+    /// retry after a recorded failure.
+    pub fn idempotency_key(&self, installation: &str) -> String {
+        format!(
+            "carebell-{installation}-job{}-try{}",
+            self.id,
+            self.finished_attempts + 1
+        )
+    }
+}
+
+/// The SQL condition "this reminder notification (`n`) still applies at `$now`": not
+/// voided; its appointment confirmed, at the version it was planned for, not started; and
+/// no later reminder of the same version also due (after downtime only the most recent
+/// meaningful reminder goes out). Kept in step with [`super::reminders::still_applies`].
+pub(crate) const REMINDER_APPLIES: &str = "EXISTS (
+    SELECT 1 FROM appointments a
+    WHERE a.id = n.appointment_id AND a.status = 'confirmed' AND a.version = n.appointment_version
+      AND a.starts_at > $now AND n.voided_at IS NULL
+      AND NOT EXISTS (
+          SELECT 1 FROM notifications l
+          WHERE l.appointment_id = n.appointment_id AND l.appointment_version = n.appointment_version
+            AND l.kind = 'appointment_reminder' AND l.reminder_offset_s < n.reminder_offset_s
+            AND l.visible_from <= $now AND l.voided_at IS NULL))";
 
 /// Claims up to `limit` due jobs: pending ones whose `due_at` passed and `sending` ones
 /// whose lease expired (their worker died). One statement, so two workers never claim the
-/// same job; on PostgreSQL locked rows are skipped rather than waited for.
+/// same job; on PostgreSQL locked rows are skipped rather than waited for. A job that must
+/// follow another (`after_job_id`) waits until that one has finished.
 pub async fn claim(
     c: &mut Conn,
     backend: super::Backend,
@@ -148,14 +188,17 @@ pub async fn claim(
 ) -> StoreResult<Vec<ClaimedJob>> {
     let skip_locked = match backend {
         super::Backend::Sqlite => "",
-        super::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+        super::Backend::Postgres => " FOR UPDATE OF j SKIP LOCKED",
     };
     let lease_until = now.plus(lease).millis();
     let mut out = Vec::new();
     // Expired leases first: they are the oldest work.
     for (filter, order) in [
-        ("state = 'sending' AND lease_until <= $1", "lease_until"),
-        ("state = 'pending' AND due_at <= $1", "due_at"),
+        (
+            "j.state = 'sending' AND j.lease_until <= $1",
+            "j.lease_until",
+        ),
+        ("j.state = 'pending' AND j.due_at <= $1", "j.due_at"),
     ] {
         let remaining = limit - out.len() as i64;
         if remaining <= 0 {
@@ -163,9 +206,13 @@ pub async fn claim(
         }
         let rows = sqlx::query(&format!(
             "UPDATE delivery_jobs SET state = 'sending', attempts = attempts + 1, fence = fence + 1,
-                 lease_until = $2, updated_at = $1
-             WHERE id IN (SELECT id FROM delivery_jobs WHERE {filter} ORDER BY {order}, id LIMIT $3{skip_locked})
-             RETURNING id, notification_id, channel, attempts, fence"
+                 lease_until = $2, updated_at = $1, handed_at = NULL
+             WHERE id IN (SELECT j.id FROM delivery_jobs j WHERE {filter}
+                 AND (j.after_job_id IS NULL OR NOT EXISTS (
+                     SELECT 1 FROM delivery_jobs b WHERE b.id = j.after_job_id AND b.state IN ('pending', 'sending')))
+                 ORDER BY {order}, j.id LIMIT $3{skip_locked})
+             RETURNING id, notification_id, channel, attempts, fence,
+                 (SELECT COUNT(*) FROM delivery_attempts t WHERE t.job_id = delivery_jobs.id) AS finished"
         ))
         .bind(now.millis())
         .bind(lease_until)
@@ -179,10 +226,53 @@ pub async fn claim(
                 channel: Channel::parse(&col::<String>(&row, "channel")?)?,
                 attempt: col(&row, "attempts")?,
                 fence: col(&row, "fence")?,
+                finished_attempts: col(&row, "finished")?,
             });
         }
     }
     Ok(out)
+}
+
+/// Keeps a claim alive while its send (or its wait for a free connection) goes on.
+/// `false` when the job is no longer this worker's.
+pub async fn extend_lease(
+    c: &mut Conn,
+    job: &ClaimedJob,
+    now: Timestamp,
+    lease: std::time::Duration,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE delivery_jobs SET lease_until = $1 WHERE id = $2 AND fence = $3 AND state = 'sending'",
+    )
+    .bind(now.plus(lease).millis())
+    .bind(job.id)
+    .bind(job.fence)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a reminder job as handed to its provider, in the same statement that checks its
+/// appointment still wants it, so a cancel, decline or move that commits first voids it,
+/// and one that commits later finds it handed over (in flight). `false` when it may not go.
+pub async fn hand_over_reminder(
+    c: &mut Conn,
+    job: &ClaimedJob,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let sql = format!(
+        "UPDATE delivery_jobs SET handed_at = $1
+         WHERE id = $2 AND fence = $3 AND state = 'sending'
+           AND EXISTS (SELECT 1 FROM notifications n WHERE n.id = delivery_jobs.notification_id AND {})",
+        REMINDER_APPLIES.replace("$now", "$1")
+    );
+    let done = sqlx::query(&sql)
+        .bind(now.millis())
+        .bind(job.id)
+        .bind(job.fence)
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// How one attempt ended.
@@ -274,7 +364,8 @@ pub async fn record(
     };
     let moved = sqlx::query(
         "UPDATE delivery_jobs SET state = $1, due_at = COALESCE($2, due_at), sent_at = $3, last_error = $4,
-             lease_until = NULL, updated_at = $5
+             lease_until = NULL, updated_at = $5,
+             handed_at = CASE WHEN $1 = 'pending' THEN NULL ELSE handed_at END
          WHERE id = $6 AND fence = $7 AND state = 'sending'",
     )
     .bind(state.as_str())

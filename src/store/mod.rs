@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod reminders;
 pub mod sessions;
 pub mod slots;
+pub mod throttle;
 pub mod users;
 
 use crate::config::DatabaseSettings;
@@ -134,6 +135,27 @@ impl Store {
         let mut pool = AnyPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(Duration::from_secs(10));
+        if backend == Backend::Postgres {
+            // A last line of defence: a session idle inside a transaction (its client gone)
+            // is ended by the server, so its locks never stall the dispatcher for long.
+            let ms = settings
+                .idle_in_transaction_timeout
+                .as_millis()
+                .max(1)
+                .to_string();
+            pool = pool.after_connect(move |conn, _| {
+                let ms = ms.clone();
+                Box::pin(async move {
+                    sqlx::query(
+                        "SELECT set_config('idle_in_transaction_session_timeout', $1, false)",
+                    )
+                    .bind(ms)
+                    .execute(&mut *conn)
+                    .await?;
+                    Ok(())
+                })
+            });
+        }
         if backend == Backend::Sqlite {
             pool = pool.after_connect(|conn, _| {
                 Box::pin(async move {

@@ -20,6 +20,9 @@ pub struct Notification {
     pub read: bool,
     pub read_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// Its place in the recipient's live stream: given when it reached the in-app inbox,
+    /// in commit order (the stream's event id). `None` until then.
+    pub seq: Option<i64>,
 }
 
 /// A notification to write, with the channels it is delivered on besides in-app.
@@ -43,7 +46,7 @@ pub struct NewNotification {
     pub reminder_offset: Option<std::time::Duration>,
 }
 
-const COLUMNS: &str = "id, recipient_id, kind, severity, title, message, link, data, appointment_id, read_at, created_at";
+const COLUMNS: &str = "id, recipient_id, kind, severity, title, message, link, data, appointment_id, read_at, created_at, seq";
 
 fn from_row(row: &AnyRow) -> StoreResult<Notification> {
     let read_at: Option<i64> = col(row, "read_at")?;
@@ -61,6 +64,7 @@ fn from_row(row: &AnyRow) -> StoreResult<Notification> {
         read: read_at.is_some(),
         read_at: read_at.map(Timestamp::from_millis),
         created_at: Timestamp::from_millis(col(row, "created_at")?),
+        seq: col(row, "seq")?,
     })
 }
 
@@ -126,26 +130,35 @@ pub async fn list(
     rows.iter().map(from_row).collect()
 }
 
-/// The recipient's visible notifications newer than `after_id`, oldest first: what a
-/// reconnecting live client missed.
-pub async fn list_after(
+/// The recipient's notifications that reached the inbox after stream position `after_seq`,
+/// in stream order: what a live client has not been sent yet.
+pub async fn list_after_seq(
     c: &mut Conn,
     recipient_id: i64,
-    after_id: i64,
+    after_seq: i64,
     limit: i64,
-    now: Timestamp,
 ) -> StoreResult<Vec<Notification>> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM notifications WHERE recipient_id = $1 AND id > $2 AND {}
-         ORDER BY id LIMIT $3",
-        visible(now)
+        "SELECT {COLUMNS} FROM notifications
+         WHERE recipient_id = $1 AND seq > $2 AND voided_at IS NULL
+         ORDER BY seq LIMIT $3"
     ))
     .bind(recipient_id)
-    .bind(after_id)
+    .bind(after_seq)
     .bind(limit)
     .fetch_all(&mut *c)
     .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// The recipient's latest stream position (0 when nothing reached the inbox yet).
+pub async fn last_seq(c: &mut Conn, recipient_id: i64) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT COALESCE(MAX(seq), 0) FROM notifications WHERE recipient_id = $1 AND seq IS NOT NULL",
+    )
+    .bind(recipient_id)
+    .fetch_one(&mut *c)
+    .await?)
 }
 
 pub async fn unread_count(c: &mut Conn, recipient_id: i64, now: Timestamp) -> StoreResult<i64> {
@@ -208,37 +221,59 @@ pub async fn with_recipient(
     Ok(super::users::get(c, n.recipient_id).await?.map(|u| (n, u)))
 }
 
-/// An in-app notification that just fell due.
+/// An in-app notification that just reached the inbox.
 #[derive(Debug, Clone, Copy)]
 pub struct DueInApp {
     pub id: i64,
     pub recipient_id: i64,
-    pub is_reminder: bool,
+    pub seq: i64,
 }
 
-/// Marks up to `limit` due in-app notifications delivered and returns them, oldest first.
-/// Reminders among them must still be checked against their appointment
-/// ([`super::reminders::still_applies`]) and voided when they no longer apply.
-pub async fn claim_due_in_app(
-    c: &mut Conn,
-    backend: super::Backend,
+/// Delivers up to `limit` due in-app notifications, oldest first, giving each the next
+/// stream position (`seq`). Due reminders that no longer apply are voided instead, in the
+/// same transaction, so a change that commits first always wins.
+///
+/// Positions are given under a lock held until commit (SQLite's write lock; on PostgreSQL a
+/// transaction-level advisory lock), so a reader never sees a higher `seq` before a lower
+/// one: a live stream that resumes after the last position it sent skips nothing.
+pub async fn deliver_due_in_app(
+    tx: &mut super::Tx,
     now: Timestamp,
     limit: i64,
 ) -> StoreResult<Vec<DueInApp>> {
-    let skip_locked = match backend {
-        super::Backend::Sqlite => "",
-        super::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-    };
-    let rows = sqlx::query(&format!(
-        "UPDATE notifications SET delivered_at = $1
-         WHERE id IN (SELECT id FROM notifications
-                      WHERE delivered_at IS NULL AND voided_at IS NULL AND visible_from <= $1
-                      ORDER BY visible_from LIMIT $2{skip_locked})
-         RETURNING id, recipient_id, kind"
+    if tx.backend() == super::Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(STREAM_ORDER_LOCK)
+            .execute(tx.conn())
+            .await?;
+    }
+    let applies = super::deliveries::REMINDER_APPLIES.replace("$now", "$1");
+    sqlx::query(&format!(
+        "UPDATE notifications SET voided_at = $1
+         WHERE id IN (SELECT n.id FROM notifications n
+                      WHERE n.delivered_at IS NULL AND n.voided_at IS NULL AND n.visible_from <= $1
+                        AND n.kind = 'appointment_reminder' AND NOT {applies})"
     ))
     .bind(now.millis())
+    .execute(tx.conn())
+    .await?;
+    let base: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM notifications")
+        .fetch_one(tx.conn())
+        .await?;
+    let rows = sqlx::query(&format!(
+        "UPDATE notifications SET delivered_at = $1, seq = $2 + d.rn
+         FROM (SELECT n.id AS nid, ROW_NUMBER() OVER (ORDER BY n.visible_from, n.id) AS rn
+               FROM notifications n
+               WHERE n.delivered_at IS NULL AND n.voided_at IS NULL AND n.visible_from <= $1
+                 AND (n.kind <> 'appointment_reminder' OR {applies})
+               ORDER BY n.visible_from, n.id LIMIT $3) AS d
+         WHERE notifications.id = d.nid
+         RETURNING id, recipient_id, seq"
+    ))
+    .bind(now.millis())
+    .bind(base)
     .bind(limit)
-    .fetch_all(&mut *c)
+    .fetch_all(tx.conn())
     .await?;
     let mut out = rows
         .iter()
@@ -246,11 +281,13 @@ pub async fn claim_due_in_app(
             Ok(DueInApp {
                 id: col(r, "id")?,
                 recipient_id: col(r, "recipient_id")?,
-                is_reminder: col::<String>(r, "kind")?
-                    == NotificationKind::AppointmentReminder.as_str(),
+                seq: col(r, "seq")?,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    out.sort_unstable_by_key(|d| d.id);
+    out.sort_unstable_by_key(|d| d.seq);
     Ok(out)
 }
+
+/// The advisory lock that orders stream positions on PostgreSQL.
+const STREAM_ORDER_LOCK: i64 = 0x6361_7265_6265_6c6c; // "carebell"

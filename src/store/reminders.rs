@@ -5,24 +5,48 @@ use super::{col, Conn, StoreResult};
 use crate::domain::Timestamp;
 use serde::Serialize;
 
+/// A reminder job already handed to its provider when the appointment changed.
+#[derive(Debug, Clone, Copy)]
+pub struct InFlight {
+    pub job_id: i64,
+    pub channel: crate::domain::Channel,
+    pub recipient_id: i64,
+}
+
 /// Voids every reminder of the appointment not yet shown in-app, and every reminder job
-/// not yet sent, whatever their version: called in the transaction that cancels, declines
-/// or moves the appointment. Returns how many notifications were voided.
+/// not yet handed to its provider (pending, or claimed but not yet past its send-time
+/// check), whatever their version: called in the transaction that cancels, declines or
+/// moves the appointment. Jobs already handed over cannot be called back: they are marked
+/// `in_flight_at_change` (admins see it) and returned, so that the change's own message on
+/// that channel is made to follow them.
 pub async fn void_for_appointment(
     c: &mut Conn,
     appointment_id: i64,
     now: Timestamp,
-) -> StoreResult<u64> {
+) -> StoreResult<Vec<InFlight>> {
     sqlx::query(
-        "UPDATE delivery_jobs SET state = 'voided', last_error = 'appointment changed', updated_at = $1
-         WHERE state = 'pending' AND notification_id IN (
+        "UPDATE delivery_jobs SET state = 'voided', last_error = 'appointment changed', lease_until = NULL,
+             updated_at = $1
+         WHERE (state = 'pending' OR (state = 'sending' AND handed_at IS NULL)) AND notification_id IN (
              SELECT id FROM notifications WHERE appointment_id = $2 AND kind = 'appointment_reminder')",
     )
     .bind(now.millis())
     .bind(appointment_id)
     .execute(&mut *c)
     .await?;
-    let voided = sqlx::query(
+    let rows = sqlx::query(
+        "UPDATE delivery_jobs SET in_flight_at_change = $1, updated_at = $1
+         WHERE state = 'sending' AND handed_at IS NOT NULL AND in_flight_at_change IS NULL
+           AND notification_id IN (
+             SELECT id FROM notifications WHERE appointment_id = $2 AND kind = 'appointment_reminder')
+         RETURNING id, channel,
+             (SELECT n.recipient_id FROM notifications n WHERE n.id = delivery_jobs.notification_id) AS recipient_id",
+    )
+    .bind(now.millis())
+    .bind(appointment_id)
+    .fetch_all(&mut *c)
+    .await?;
+    sqlx::query(
         "UPDATE notifications SET voided_at = $1
          WHERE appointment_id = $2 AND kind = 'appointment_reminder' AND delivered_at IS NULL AND voided_at IS NULL",
     )
@@ -30,7 +54,42 @@ pub async fn void_for_appointment(
     .bind(appointment_id)
     .execute(&mut *c)
     .await?;
-    Ok(voided.rows_affected())
+    rows.iter()
+        .map(|r| {
+            Ok(InFlight {
+                job_id: col(r, "id")?,
+                channel: crate::domain::Channel::parse(&col::<String>(r, "channel")?)?,
+                recipient_id: col(r, "recipient_id")?,
+            })
+        })
+        .collect()
+}
+
+/// Makes the messages just written about the appointment for the recipient of an in-flight
+/// reminder, on its channel, wait until that reminder's send has finished: the
+/// cancellation or move always arrives after the reminder it overtakes.
+pub async fn follow_in_flight(
+    c: &mut Conn,
+    appointment_id: i64,
+    in_flight: &[InFlight],
+    now: Timestamp,
+) -> StoreResult<()> {
+    for f in in_flight {
+        sqlx::query(
+            "UPDATE delivery_jobs SET after_job_id = $1
+             WHERE channel = $2 AND state = 'pending' AND after_job_id IS NULL AND notification_id IN (
+                 SELECT id FROM notifications WHERE appointment_id = $3 AND recipient_id = $4
+                   AND kind <> 'appointment_reminder' AND created_at = $5)",
+        )
+        .bind(f.job_id)
+        .bind(f.channel.as_str())
+        .bind(appointment_id)
+        .bind(f.recipient_id)
+        .bind(now.millis())
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Whether the reminder may still go out at `now`; `Err(reason)` when not:

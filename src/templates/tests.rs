@@ -28,6 +28,7 @@ fn notification(kind: NotificationKind, data: serde_json::Value) -> Notification
         read: false,
         read_at: None,
         created_at: Timestamp::from_millis(0),
+        seq: None,
     }
 }
 

@@ -28,6 +28,8 @@ struct JobView {
     due: String,
     attempts: i64,
     last_error: Option<String>,
+    /// A reminder already handed to its provider when its appointment changed.
+    in_flight_at_change: Option<String>,
 }
 
 /// `GET /admin?state=dead`: dead letters first by default.
@@ -66,6 +68,7 @@ pub async fn page(
             due: short_time(j.due_at, &viewer.user),
             attempts: j.attempts,
             last_error: j.last_error,
+            in_flight_at_change: j.in_flight_at_change.map(|t| short_time(t, &viewer.user)),
         });
     }
     drop(c);

@@ -4,7 +4,7 @@
 use super::view;
 use crate::domain::{Language, Role};
 use crate::http::auth::{
-    authenticate, constant_time_eq, cookie, open_browser_session, random_token,
+    authenticate, constant_time_eq, cookie, open_browser_session, random_token, Client,
     CLEAR_SESSION_COOKIE, SESSION_COOKIE,
 };
 use crate::http::extract::{ApiPath, ApiQuery};
@@ -160,8 +160,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Action<T> {
 }
 
 /// A path on this site (not `//host` nor `/\host`, which browsers treat as another site).
-fn is_local_path(p: &str) -> bool {
-    p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains(['\r', '\n'])
+/// `/` followed by anything but `/` or `\`, with no control character anywhere: browsers
+/// drop tabs and newlines, so `/\t/host` would become `//host`, and other controls cannot
+/// go in a `Location` header at all.
+pub(crate) fn is_local_path(p: &str) -> bool {
+    let mut chars = p.chars();
+    chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !p.chars().any(char::is_control)
 }
 
 pub fn home_of(role: Role) -> &'static str {
@@ -190,7 +196,11 @@ pub fn finish(back: &str, outcome: Result<&'static str, ApiError>) -> Response {
         }
     }
     let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    Redirect::to(&format!("{path}?{query}")).into_response()
+    let to = format!("{path}?{query}");
+    if !is_local_path(&to) {
+        return Redirect::to("/dashboard").into_response();
+    }
+    Redirect::to(&to).into_response()
 }
 
 /// `GET /dashboard`: each role's own page.
@@ -274,7 +284,12 @@ pub struct SignInForm {
 
 /// `POST /sign-in`: checks the form token (double-submitted in a cookie), then the
 /// credentials, then opens a session and goes to the dashboard.
-pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> PageResult {
+pub async fn sign_in(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    body: Bytes,
+) -> PageResult {
     let lang = preferred_language(&headers).unwrap_or(Language::En);
     let form: SignInForm = serde_urlencoded::from_bytes(&body)
         .map_err(|e| ApiError::unprocessable(format!("invalid form: {e}")))?;
@@ -288,9 +303,9 @@ pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: By
             StatusCode::FORBIDDEN,
         );
     }
-    let user = match authenticate(&state, &form.email, &form.password).await {
-        Ok(user) => user,
-        Err(ApiError::TooManyAttempts { .. }) => {
+    let signed = match authenticate(&state, &client, &form.email, &form.password).await {
+        Ok(signed) => signed,
+        Err(ApiError::TooManyAttempts { .. } | ApiError::Busy { .. }) => {
             return sign_in_form(
                 &state,
                 lang,
@@ -304,10 +319,14 @@ pub async fn sign_in(State(state): State<AppState>, headers: HeaderMap, body: By
         }
         Err(e) => return Err(e.into()),
     };
+    let user = signed.user;
     let opened = open_browser_session(&state, &user).await?;
     let mut response = Redirect::to(home_of(user.role)).into_response();
     let headers = response.headers_mut();
     headers.insert(SET_COOKIE, opened.cookie);
+    if let Some(device) = signed.device_cookie {
+        headers.append(SET_COOKIE, device);
+    }
     headers.append(
         SET_COOKIE,
         HeaderValue::from_static(

@@ -44,12 +44,17 @@ pub struct NotificationView {
 }
 
 /// The latest notifications of the viewer and the unread count.
+/// The user's newest notifications, the unread count, and the live-stream position the
+/// page's script resumes from. The position is read first: a notification delivered
+/// meanwhile is then sent by the stream too (the script ignores one it already shows)
+/// rather than missed.
 pub async fn notifications(
     state: &AppState,
     user: &User,
-) -> Result<(Vec<NotificationView>, i64), PageError> {
+) -> Result<(Vec<NotificationView>, i64, i64), PageError> {
     let now = state.clock.now();
     let mut c = state.store.acquire().await?;
+    let stream_from = notifications::last_seq(&mut c, user.id).await?;
     let items = notifications::list(&mut c, user.id, false, None, LIST_LENGTH, now).await?;
     let unread = notifications::unread_count(&mut c, user.id, now).await?;
     let views = items
@@ -67,7 +72,7 @@ pub async fn notifications(
             }
         })
         .collect();
-    Ok((views, unread))
+    Ok((views, unread, stream_from))
 }
 
 /// What the last form did, from the redirect's query.
@@ -123,7 +128,7 @@ pub async fn frame(
     back: &str,
     outcome: &Outcome,
 ) -> Result<Value, PageError> {
-    let (list, unread) = notifications(state, &viewer.user).await?;
+    let (list, unread, stream_from) = notifications(state, &viewer.user).await?;
     Ok(minijinja::context! {
         me => Value::from_serialize(Me {
             name: viewer.user.name.as_str(),
@@ -133,6 +138,7 @@ pub async fn frame(
         csrf => &viewer.csrf,
         unread => unread,
         notifications => Value::from_serialize(&list),
+        stream_from => stream_from,
         flash => Value::from_serialize(outcome.flash(state, viewer.lang())),
         back => back,
     })

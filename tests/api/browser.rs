@@ -5,73 +5,9 @@
 //! busy with a hundred other tests. Without Chromium or Node.js they fail and say so.
 
 use crate::on_both_engines_by_engine;
-use std::io::{BufRead, BufReader};
+use crate::process::ServerProcess as Server;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
-/// A `carebell serve --demo` process, stopped with SIGTERM when dropped.
-struct Server {
-    child: Child,
-    base: String,
-    password: String,
-}
-
-impl Server {
-    fn start(database_url: &str) -> Server {
-        let password = uuid::Uuid::new_v4().simple().to_string();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_carebell"))
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-            .args(["--database-url", database_url])
-            .env("CAREBELL_DEMO_PASSWORD", &password)
-            .env(
-                "CAREBELL__EMAIL__OUTBOX_DIR",
-                crate::helpers::scratch_dir("mail"),
-            )
-            .env(
-                "CAREBELL__SMS__OUTBOX_DIR",
-                crate::helpers::scratch_dir("sms"),
-            )
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("carebell starts");
-        let stdout = child.stdout.take().expect("stdout is piped");
-        let (tx, rx) = std::sync::mpsc::channel();
-        // Reads every line, so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("Dashboard: ") {
-                    let _ = tx.send(url.trim_end_matches("/sign-in").to_owned());
-                }
-            }
-        });
-        let base = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("carebell prints the dashboard address");
-        Server {
-            child,
-            base,
-            password,
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-    }
-}
+use std::process::Command;
 
 fn e2e_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e")
@@ -100,7 +36,7 @@ on_both_engines_by_engine! {
             "tests/e2e/node_modules is missing: scripts/test runs `npm ci` there"
         );
         let url = database_url(engine).await;
-        let server = Server::start(&url);
+        let server = Server::start(&url, &[]);
         let shots = screenshot_dir(engine);
         let _ = std::fs::remove_dir_all(&shots);
         let out = Command::new("node")

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-fn smtp_to(peer: &SmtpPeer) -> impl FnOnce(&mut Settings) + '_ {
+pub(crate) fn smtp_to(peer: &SmtpPeer) -> impl FnOnce(&mut Settings) + '_ {
     move |s: &mut Settings| {
         s.email.smtp.host = Some("127.0.0.1".into());
         s.email.smtp.port = Some(peer.port);

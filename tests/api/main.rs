@@ -2,6 +2,7 @@
 
 mod helpers;
 mod peers;
+mod process;
 
 mod access;
 mod auth;
@@ -10,6 +11,7 @@ mod concurrency;
 mod dashboard;
 mod delivery;
 mod errors;
+mod hardening;
 mod lifecycle;
 mod notifications;
 mod reminders;

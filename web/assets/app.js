@@ -110,9 +110,9 @@
     }
   });
 
-  // The newest notification this page has. The stream starts after it, so one created
-  // between the page's rendering and the stream's opening is not missed; the browser's own
-  // reconnections send the newest id they saw as Last-Event-ID.
+  // The stream position the page was rendered at. The stream starts after it, so one
+  // delivered between the page's rendering and the stream's opening is not missed; the
+  // browser's own reconnections send the last position they saw as Last-Event-ID.
   let lastId = Number(list.dataset.lastId || 0);
 
   function connect() {
