@@ -8,6 +8,7 @@ mod access;
 mod auth;
 mod browser;
 mod concurrency;
+mod crashes;
 mod dashboard;
 mod delivery;
 mod errors;

@@ -8,20 +8,24 @@ use std::time::Duration;
 
 /// One parsed SSE event.
 #[derive(Debug, Clone, PartialEq)]
-struct SseEvent {
-    id: Option<String>,
-    event: String,
-    data: Value,
+pub(crate) struct SseEvent {
+    pub id: Option<String>,
+    pub event: String,
+    pub data: Value,
 }
 
 /// A minimal SSE client over a streaming HTTP response.
-struct SseClient {
+pub(crate) struct SseClient {
     response: reqwest::Response,
     buffer: String,
 }
 
 impl SseClient {
-    async fn connect(app: &TestApp, user: &TestUser, last_event_id: Option<&str>) -> Self {
+    pub(crate) async fn connect(
+        app: &TestApp,
+        user: &TestUser,
+        last_event_id: Option<&str>,
+    ) -> Self {
         Self::connect_to(app, &app.base, user, last_event_id).await
     }
 
@@ -49,7 +53,7 @@ impl SseClient {
     }
 
     /// The next event (heartbeats skipped), or `None` if none comes within `wait`.
-    async fn next(&mut self, wait: Duration) -> Option<SseEvent> {
+    pub(crate) async fn next(&mut self, wait: Duration) -> Option<SseEvent> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
@@ -101,8 +105,9 @@ on_both_engines! {
         assert_eq!(first.event, "notification");
         assert_eq!(first.data["notification"]["kind"], "appointment_requested");
         assert_eq!(first.data["unread_count"], 1);
+        // Event ids are stream positions (given in commit order), not notification ids.
         let first_id = first.id.clone().unwrap();
-        assert_eq!(first_id, first.data["notification"]["id"].to_string());
+        assert_eq!(first_id, first.data["notification"]["seq"].to_string());
 
         // The connection drops; meanwhile another request arrives.
         drop(tab);
