@@ -289,5 +289,17 @@ pub async fn deliver_due_in_app(
     Ok(out)
 }
 
+/// Whether any in-app notification is due and not yet delivered (a cheap look first).
+pub async fn any_due_in_app(c: &mut Conn, now: Timestamp) -> StoreResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM notifications
+         WHERE delivered_at IS NULL AND voided_at IS NULL AND visible_from <= $1 LIMIT 1",
+    )
+    .bind(now.millis())
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// The advisory lock that orders stream positions on PostgreSQL.
 const STREAM_ORDER_LOCK: i64 = 0x6361_7265_6265_6c6c; // "carebell"

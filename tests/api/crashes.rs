@@ -19,14 +19,7 @@ use std::time::{Duration, SystemTime};
 
 /// (recipient, subject, arrival time) of each message the SMTP peer stored, in order.
 fn received(peer: &SmtpPeer) -> Vec<(String, String, SystemTime)> {
-    let mut files: Vec<_> = std::fs::read_dir(&peer.dir)
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
-        .collect();
-    files.sort();
-    files
+    peer.files()
         .iter()
         .map(|p| {
             let bytes = std::fs::read(p).unwrap();

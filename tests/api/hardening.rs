@@ -188,6 +188,43 @@ on_both_engines_by_engine! {
         assert!(response.headers()["location"].to_str().unwrap().starts_with("/patient?x=1&"));
     }
 
+    async fn odd_header_values_never_cause_a_server_error(engine) {
+        let app = spawn_app_with(engine, |s| s.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+        let patient = app.user(Role::Patient).await;
+        let odd = ["", " ", "\t", "%01", "ü", "999999999999999999999999", "-1", "a=b; c", "Bearer", "Bearer  ", ",,,", "1.2.3.4, ::1, junk", "\u{7f}"];
+        let headers = ["authorization", "cookie", "x-forwarded-for", "last-event-id", "accept-language", "content-type", "x-csrf-token", "x-csrftoken"];
+        let paths = [
+            ("GET", "/api/v1/me"),
+            ("GET", "/api/v1/notifications/stream"),
+            ("POST", "/api/v1/auth/tokens"),
+            ("POST", "/api/v1/notifications/read-all"),
+            ("GET", "/patient"),
+            ("POST", "/sign-in"),
+            ("POST", "/notifications/read-all"),
+            ("GET", "/practitioner-dashboard/api/notifications/"),
+        ];
+        for header in headers {
+            for value in odd {
+                let Ok(value) = reqwest::header::HeaderValue::from_bytes(value.as_bytes()) else { continue };
+                for (method, path) in paths {
+                    let mut request = app
+                        .http
+                        .request(method.parse().unwrap(), app.url(path))
+                        .timeout(Duration::from_secs(5))
+                        .header(header, value.clone());
+                    if header != "authorization" {
+                        request = request.bearer_auth(&patient.token);
+                    }
+                    match request.body("{}").send().await {
+                        Ok(r) => assert!(r.status().as_u16() < 500, "{method} {path} with {header}: {value:?} -> {}", r.status()),
+                        // A stream that opened and did not end within the time-out is fine.
+                        Err(e) => assert!(e.is_timeout() && path.ends_with("stream"), "{method} {path} with {header}: {value:?}: {e}"),
+                    }
+                }
+            }
+        }
+    }
+
     async fn opening_more_streams_than_the_cap_closes_the_oldest(engine) {
         let app = spawn_app_with(engine, |s| s.server.max_streams_per_user = 3).await;
         let patient = app.user(Role::Patient).await;

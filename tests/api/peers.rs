@@ -72,6 +72,14 @@ impl SmtpPeer {
 
     /// Every message received so far, in order, as raw bytes.
     pub fn messages(&self) -> Vec<Vec<u8>> {
+        self.files()
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .collect()
+    }
+
+    /// The files of the messages received so far, in order.
+    pub fn files(&self) -> Vec<PathBuf> {
         let mut files: Vec<_> = std::fs::read_dir(&self.dir)
             .unwrap()
             .filter_map(|e| e.ok())
@@ -79,7 +87,7 @@ impl SmtpPeer {
             .filter(|p| p.extension().is_some_and(|x| x == "eml"))
             .collect();
         files.sort();
-        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+        files
     }
 }
 
