@@ -124,8 +124,11 @@ pub struct SmtpSettings {
     pub password: Option<SecretString>,
     /// File holding the password (first line), e.g. a mounted secret.
     pub password_file: Option<PathBuf>,
-    /// Most open connections to the relay. Default 8.
+    /// Idle connections to the relay kept for reuse. Default 8.
     pub pool_size: u32,
+    /// Emails being sent at once at most (beyond `pool_size`, extra connections are opened
+    /// and closed). Default 64.
+    pub max_in_flight: u32,
     /// Give up on one SMTP exchange after this long. Default `30s`.
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,
@@ -258,6 +261,7 @@ impl Default for SmtpSettings {
             password: None,
             password_file: None,
             pool_size: 8,
+            max_in_flight: 64,
             timeout: Duration::from_secs(30),
         }
     }
@@ -530,6 +534,9 @@ impl Settings {
         }
         if self.sms.max_in_flight == 0 {
             bail!("invalid value for sms.max_in_flight: at least 1");
+        }
+        if self.email.smtp.max_in_flight == 0 {
+            bail!("invalid value for email.smtp.max_in_flight: at least 1");
         }
         if self.server.max_streams_per_user == 0 {
             bail!("invalid value for server.max_streams_per_user: at least 1");

@@ -89,7 +89,7 @@ struct Inner {
     lease: Duration,
     poll_interval: Duration,
     wake: WakeSignal,
-    /// Sends in flight at most, per channel: the SMTP pool's size, the SMS provider's limit.
+    /// Sends in flight at most, per channel (`email.smtp.max_in_flight`, `sms.max_in_flight`).
     email_slots: tokio::sync::Semaphore,
     sms_slots: tokio::sync::Semaphore,
     /// How long one send may take at most, per channel, before it counts as a transient
@@ -128,7 +128,9 @@ impl Dispatcher {
                 lease: d.lease,
                 poll_interval: d.poll_interval,
                 wake,
-                email_slots: tokio::sync::Semaphore::new(settings.email.smtp.pool_size as usize),
+                email_slots: tokio::sync::Semaphore::new(
+                    settings.email.smtp.max_in_flight as usize,
+                ),
                 sms_slots: tokio::sync::Semaphore::new(settings.sms.max_in_flight as usize),
                 email_deadline: settings.email.smtp.timeout + SEND_MARGIN,
                 sms_deadline: settings.sms.timeout + SEND_MARGIN,
@@ -192,7 +194,29 @@ impl Dispatcher {
         if jobs.is_empty() {
             return Ok(tick);
         }
-        let done = futures_util::future::join_all(jobs.iter().map(|job| self.run_job(job))).await;
+        // Outcomes are written by one writer as they come in: each group holds whatever
+        // sends completed while the previous group was being written (group commit), so a
+        // finished send waits at most one small transaction to be recorded.
+        let (outcomes, mut incoming) = tokio::sync::mpsc::unbounded_channel::<Finished>();
+        let sends = futures_util::future::join_all(
+            jobs.iter()
+                .enumerate()
+                .map(|(i, job)| self.run_job(i, job, outcomes.clone())),
+        );
+        drop(outcomes);
+        let writer = async {
+            while let Some(first) = incoming.recv().await {
+                let mut group = vec![first];
+                while let Ok(more) = incoming.try_recv() {
+                    group.push(more);
+                }
+                let moved = self.record_group(&jobs, &group).await;
+                for (finished, moved) in group.into_iter().zip(moved) {
+                    let _ = finished.moved.send(moved);
+                }
+            }
+        };
+        let (done, ()) = tokio::join!(sends, writer);
         for (moved, outcome) in done {
             match (moved, outcome) {
                 (false, _) => tick.overtaken += 1,
@@ -219,7 +243,12 @@ impl Dispatcher {
     /// Waits for a free connection of the job's channel, sends, and records the outcome,
     /// extending the job's lease for as long as that takes. Returns whether the job moved
     /// (`false`: another worker had taken it over) and how the attempt ended.
-    async fn run_job(&self, job: &ClaimedJob) -> (bool, Outcome) {
+    async fn run_job(
+        &self,
+        index: usize,
+        job: &ClaimedJob,
+        writer: tokio::sync::mpsc::UnboundedSender<Finished>,
+    ) -> (bool, Outcome) {
         let me = &self.inner;
         let work = async {
             let _permit = match job.channel {
@@ -243,14 +272,20 @@ impl Dispatcher {
             Err(JobError::Failed(f)) => (f.code(), Some(f.reply())),
             Err(JobError::Dropped(why)) => (None, Some(why.as_str())),
         };
-        let record = AttemptRecord {
+        let (tx, written) = tokio::sync::oneshot::channel();
+        let finished = Finished {
+            index,
             started_at,
             duration_ms: i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX),
             outcome,
-            code,
-            reply,
+            code: code.map(str::to_owned),
+            reply: reply.map(str::to_owned),
+            moved: tx,
         };
-        let moved = self.record(job, &record).await;
+        let moved = match writer.send(finished) {
+            Ok(()) => written.await.unwrap_or(false),
+            Err(_) => false,
+        };
         tracing::debug!(
             job_id = job.id,
             channel = job.channel.as_str(),
@@ -291,32 +326,44 @@ impl Dispatcher {
         }
     }
 
-    /// Writes one attempt and moves its job on, trying again for a while when the database
-    /// is briefly unavailable: an outcome not written means the send is repeated later.
-    async fn record(&self, job: &ClaimedJob, record: &AttemptRecord<'_>) -> bool {
+    /// Writes a group of attempts in one transaction and moves their jobs on, trying again
+    /// for a while when the database is briefly unavailable: an outcome not written means
+    /// the send is repeated later. Returns, for each, whether its job moved.
+    async fn record_group(&self, jobs: &[ClaimedJob], group: &[Finished]) -> Vec<bool> {
         let me = &self.inner;
         let mut wait = Duration::from_millis(50);
         for attempt in 1..=8 {
             let written = async {
                 let mut tx = me.store.begin().await?;
-                let moved = deliveries::record(tx.conn(), job, record, me.clock.now()).await?;
+                let now = me.clock.now();
+                let mut moved = Vec::with_capacity(group.len());
+                for f in group {
+                    let record = AttemptRecord {
+                        started_at: f.started_at,
+                        duration_ms: f.duration_ms,
+                        outcome: f.outcome,
+                        code: f.code.as_deref(),
+                        reply: f.reply.as_deref(),
+                    };
+                    moved.push(deliveries::record(tx.conn(), &jobs[f.index], &record, now).await?);
+                }
                 tx.commit().await?;
-                Ok::<bool, crate::store::StoreError>(moved)
+                Ok::<Vec<bool>, crate::store::StoreError>(moved)
             }
             .await;
             match written {
                 Ok(moved) => return moved,
                 Err(e) if attempt < 8 => {
-                    tracing::warn!(job_id = job.id, error = %e, "recording a delivery attempt failed; trying again");
+                    tracing::warn!(jobs = group.len(), error = %e, "recording delivery attempts failed; trying again");
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_secs(2));
                 }
                 Err(e) => {
-                    tracing::error!(job_id = job.id, error = %e, "could not record a delivery attempt; the job will be sent again when its lease ends");
+                    tracing::error!(jobs = group.len(), error = %e, "could not record delivery attempts; those jobs will be sent again when their leases end");
                 }
             }
         }
-        false
+        vec![false; group.len()]
     }
 
     /// Delivers due in-app notifications (voiding reminders that no longer apply) and
@@ -517,6 +564,17 @@ impl Dispatcher {
 struct Receipt {
     code: String,
     reply: String,
+}
+
+/// A finished send on its way to the writer, which answers whether its job moved.
+struct Finished {
+    index: usize,
+    started_at: Timestamp,
+    duration_ms: i64,
+    outcome: Outcome,
+    code: Option<String>,
+    reply: Option<String>,
+    moved: tokio::sync::oneshot::Sender<bool>,
 }
 
 enum JobError {

@@ -45,7 +45,7 @@ on_both_engines_by_engine! {
         }
     }
 
-    async fn a_stranger_cannot_lock_the_owner_out_of_their_own_browser(engine) {
+    async fn a_stranger_cannot_lock_out_the_owner_on_a_device_they_signed_in_from(engine) {
         let app = spawn_app_with(engine, |s| s.auth.max_failures = 5).await;
         let patient = app.user(Role::Patient).await;
         let owner = reqwest::Client::builder().cookie_store(true).build().unwrap();
