@@ -192,10 +192,13 @@ pub async fn mark_read(
     Ok(found.is_some())
 }
 
-/// Marks all of the recipient's notifications read; returns how many changed.
+/// Marks all of the recipient's notifications that they can see read; returns how many
+/// changed. A reminder not yet shown stays unread, so it rings the bell when it appears.
 pub async fn mark_all_read(c: &mut Conn, recipient_id: i64, now: Timestamp) -> StoreResult<u64> {
     let done = sqlx::query(
-        "UPDATE notifications SET read_at = $1 WHERE recipient_id = $2 AND read_at IS NULL",
+        "UPDATE notifications SET read_at = $1
+         WHERE recipient_id = $2 AND read_at IS NULL AND voided_at IS NULL AND visible_from <= $1
+           AND (delivered_at IS NOT NULL OR kind <> 'appointment_reminder')",
     )
     .bind(now.millis())
     .bind(recipient_id)

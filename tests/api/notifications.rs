@@ -4,6 +4,24 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 on_both_engines! {
+    async fn mark_all_read_leaves_a_reminder_that_has_not_appeared_yet_unread(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.user(Role::Patient).await;
+        let slot = app.slots(&doctor, &[48]).await[0];
+        let id = app.book(&patient, slot).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+        app.drain().await;
+        let (status, body) = app.post(&patient, "/api/v1/notifications/read-all", json!({})).await;
+        assert_eq!((status, body["marked"].as_i64()), (StatusCode::OK, Some(2)), "booking received and confirmed");
+        assert_eq!(app.unread(&patient).await, 0);
+        // The 24 h reminder appears a day later: unread, so the bell rises.
+        app.clock.advance(std::time::Duration::from_secs(24 * 3600));
+        app.drain().await;
+        assert_eq!(app.unread(&patient).await, 1);
+        let newest = &app.notifications(&patient).await[0];
+        assert_eq!((newest["kind"].as_str(), newest["read"].as_bool()), (Some("appointment_reminder"), Some(false)));
+    }
+
     async fn notifications_page_newest_first_filter_unread_and_mark_read(app) {
         let doctor = app.user(Role::Practitioner).await;
         let hours: Vec<u64> = (0..5).map(|i| 24 + i * 2).collect();
