@@ -120,7 +120,9 @@ async fn run_to_completion(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    match tokio::spawn(next.run(request)).await {
+    use tracing::Instrument;
+    // The handler keeps the request's span (from the trace layer) in its own task.
+    match tokio::spawn(next.run(request).instrument(tracing::Span::current())).await {
         Ok(response) => response,
         Err(e) => {
             tracing::error!(error = %e, "a request handler panicked or was aborted");

@@ -305,13 +305,22 @@ pub async fn sign_in(
     }
     let signed = match authenticate(&state, &client, &form.email, &form.password).await {
         Ok(signed) => signed,
-        Err(ApiError::TooManyAttempts { .. } | ApiError::Busy { .. }) => {
+        Err(ApiError::TooManyAttempts { .. }) => {
             return sign_in_form(
                 &state,
                 lang,
                 Some("too_many_attempts"),
                 &form.email,
                 StatusCode::TOO_MANY_REQUESTS,
+            )
+        }
+        Err(ApiError::Busy { .. }) => {
+            return sign_in_form(
+                &state,
+                lang,
+                Some("busy"),
+                &form.email,
+                StatusCode::SERVICE_UNAVAILABLE,
             )
         }
         Err(ApiError::Client { status, code, .. }) => {
