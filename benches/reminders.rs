@@ -4,8 +4,8 @@
 //! confirmed future appointments, each with its 24 h and 2 h reminders (in-app record and
 //! email job), then measures:
 //! - a full dispatcher tick when nothing is due (100 ticks: p50, p99, max);
-//! - finding 10,000 due reminders: claiming the due in-app records and checking each
-//!   against its appointment, and claiming the 10,000 due email jobs.
+//! - finding 10,000 due reminders: checking each against its appointment and delivering the
+//!   in-app records that apply (one statement), and claiming the 10,000 due email jobs.
 
 use carebell::clock::{ManualClock, SharedClock};
 use carebell::config::Settings;
@@ -151,13 +151,11 @@ async fn run(stored: i64) -> anyhow::Result<()> {
     let jobs =
         deliveries::claim(&mut c, store.backend(), now, Duration::from_secs(120), DUE).await?;
     let claim_jobs = t.elapsed();
-    anyhow::ensure!(
-        due.len() as i64 == DUE && jobs.len() as i64 == DUE,
-        "expected {DUE} due"
-    );
+    anyhow::ensure!(jobs.len() as i64 == DUE, "expected {DUE} due jobs");
     println!(
-        "{DUE} due reminders: checked and delivered in-app {:.1} ms, claim email jobs {:.1} ms",
+        "{DUE} due reminders: checked against their appointments and delivered in-app (or voided) {:.1} ms ({} apply), claim email jobs {:.1} ms",
         ms(claim_in_app),
+        due.len(),
         ms(claim_jobs)
     );
     drop(c);
