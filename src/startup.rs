@@ -143,10 +143,16 @@ async fn serve_http1(
         };
         let _ = stream.set_nodelay(true);
         // The peer's address goes with each request (the client's address for throttling).
-        let service = hyper_util::service::TowerToHyperService::new(
-            router
-                .clone()
-                .layer(axum::Extension(axum::extract::ConnectInfo(peer))),
+        // Inserted per request rather than by layering the router per connection, which
+        // would copy every route for each of thousands of open streams.
+        let router = router.clone();
+        let service = hyper::service::service_fn(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                tower::ServiceExt::oneshot(router.clone(), request)
+            },
         );
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())

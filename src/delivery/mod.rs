@@ -7,6 +7,7 @@
 //! sleeps only when idle. No transaction is open during a send: the claim commits first,
 //! the outcome is written after.
 
+mod compose;
 pub mod email;
 pub mod live;
 pub mod policy;
@@ -14,19 +15,16 @@ pub mod sms;
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
-use crate::domain::{Channel, NotificationKind, Role, Timestamp};
+use crate::domain::{Channel, NotificationKind, Timestamp};
 use crate::lifecycle::WakeSignal;
 use crate::store::deliveries::{self, AttemptRecord, ClaimedJob, Outcome};
-use crate::store::notifications::{self, Notification};
+use crate::store::notifications;
 use crate::store::reminders;
-use crate::store::users::User;
 use crate::store::Store;
-use crate::templates::{calendar_for, CalendarEvent, CalendarMethod, Templates};
+use crate::templates::Templates;
 use anyhow::Context;
-use email::{mailbox, Mailer};
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart};
-use lettre::Message;
+use email::Mailer;
+use lettre::message::Mailbox;
 use live::{LiveEvent, LiveHub};
 use policy::{Failure, RetryPolicy};
 use secrecy::{ExposeSecret, SecretString};
@@ -471,93 +469,6 @@ impl Dispatcher {
             }
             Channel::InApp => Err(JobError::Dropped("in-app needs no job".into())),
         }
-    }
-
-    /// Builds the MIME message: text and HTML alternatives, and an iCalendar file for
-    /// patients when the appointment was confirmed, moved or cancelled.
-    fn email_for(
-        &self,
-        n: &Notification,
-        to: &User,
-        r: crate::templates::Rendered,
-    ) -> Result<Message, JobError> {
-        let me = &self.inner;
-        let recipient = mailbox(to.name.as_str(), to.email.as_str()).map_err(JobError::Failed)?;
-        let date: std::time::SystemTime = me.clock.now().to_datetime().into();
-        let builder = Message::builder()
-            .from(me.from.clone())
-            .to(recipient)
-            .subject(r.subject.clone())
-            .date(date)
-            // Stable per notification: a message sent twice (reply lost) is one message.
-            .message_id(Some(format!("<n{}.email@{}>", n.id, me.domain)));
-        let alternative = MultiPart::alternative_plain_html(r.text, r.html);
-        let body = match self.calendar(n, to) {
-            Some((method, ics)) => {
-                let content_type = ContentType::parse(&format!(
-                    "text/calendar; charset=utf-8; method={}",
-                    method.as_str()
-                ))
-                .map_err(|e| {
-                    JobError::Failed(Failure::permanent(None, format!("calendar type: {e}")))
-                })?;
-                MultiPart::mixed()
-                    .multipart(alternative)
-                    .singlepart(Attachment::new("appointment.ics".into()).body(ics, content_type))
-            }
-            None => alternative,
-        };
-        builder.multipart(body).map_err(|e| {
-            JobError::Failed(Failure::permanent(
-                None,
-                format!("building the message: {e}"),
-            ))
-        })
-    }
-
-    fn calendar(&self, n: &Notification, to: &User) -> Option<(CalendarMethod, String)> {
-        if to.role != Role::Patient {
-            return None;
-        }
-        let d = &n.data;
-        let confirmed = d.get("status").and_then(|s| s.as_str()) == Some("confirmed");
-        let method = match n.kind {
-            NotificationKind::AppointmentConfirmed => CalendarMethod::Request,
-            NotificationKind::AppointmentModified if confirmed => CalendarMethod::Request,
-            NotificationKind::AppointmentCancelled | NotificationKind::CancellationConfirmed => {
-                CalendarMethod::Cancel
-            }
-            _ => return None,
-        };
-        let ts = |k: &str| {
-            d.get(k)
-                .and_then(|v| v.as_str())
-                .and_then(|s| Timestamp::parse_rfc3339(s).ok())
-        };
-        let event = CalendarEvent {
-            appointment_id: d.get("appointment_id")?.as_i64()?,
-            version: d.get("appointment_version")?.as_i64()?,
-            starts_at: ts("starts_at")?,
-            ends_at: ts("ends_at")?,
-        };
-        let practitioner = d
-            .get("practitioner_name")
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
-        let summary = format!("{} – {}", self.inner.templates.clinic(), practitioner);
-        let me = &self.inner;
-        Some((
-            method,
-            calendar_for(
-                &event,
-                method,
-                &summary,
-                me.from.email.as_ref(),
-                to.email.as_str(),
-                &me.domain,
-                me.clock.now(),
-            ),
-        ))
     }
 }
 
