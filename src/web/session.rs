@@ -98,7 +98,19 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
-        let to_sign_in = || PageError::Redirect("/sign-in".into());
+        // A page asked for without a session is come back to after sign-in.
+        let wanted = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .filter(|p| parts.method == axum::http::Method::GET && is_local_path(p));
+        let to_sign_in = || match &wanted {
+            Some(path) => PageError::Redirect(format!(
+                "/sign-in?{}",
+                serde_urlencoded::to_string([("next", path)]).unwrap_or_default()
+            )),
+            None => PageError::Redirect("/sign-in".into()),
+        };
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_sign_in)?;
         let mut c = state.store.acquire().await?;
         let session = sessions::find(&mut c, &token, state.clock.now())
@@ -212,6 +224,15 @@ pub async fn dashboard(viewer: Viewer) -> Response {
 pub struct SignInQuery {
     error: Option<String>,
     lang: Option<String>,
+    /// The page to go to after signing in (this site's paths only).
+    next: Option<String>,
+}
+
+/// Where to go after signing in: `next` when it is a page of this site (not the sign-in
+/// page itself), else the user's own dashboard.
+fn after_sign_in(next: Option<&str>, role: Role) -> String {
+    next.filter(|n| is_local_path(n) && !n.starts_with("/sign-in"))
+        .map_or_else(|| home_of(role).to_owned(), str::to_owned)
 }
 
 /// `GET /sign-in`.
@@ -226,7 +247,8 @@ pub async fn sign_in_page(
         .and_then(|l| Language::parse(l).ok())
         .or_else(|| preferred_language(&headers))
         .unwrap_or(Language::En);
-    sign_in_form(&state, lang, q.error.as_deref(), "", StatusCode::OK)
+    let next = q.next.as_deref().filter(|n| is_local_path(n));
+    sign_in_form(&state, lang, q.error.as_deref(), "", next, StatusCode::OK)
 }
 
 fn sign_in_form(
@@ -234,6 +256,7 @@ fn sign_in_form(
     lang: Language,
     error: Option<&str>,
     email: &str,
+    next: Option<&str>,
     status: StatusCode,
 ) -> PageResult {
     let error = error.map(|code| {
@@ -248,7 +271,7 @@ fn sign_in_form(
     let html = state.pages.render(
         "sign_in.html",
         lang,
-        context! { csrf => &token, error => error, email => email },
+        context! { csrf => &token, error => error, email => email, next => next },
     )?;
     let mut response = (status, Html(html)).into_response();
     let mut cookie = format!("{FORM_COOKIE}={token}; Path=/sign-in; HttpOnly; SameSite=Strict");
@@ -280,6 +303,7 @@ pub struct SignInForm {
     password: String,
     #[serde(default)]
     csrf_token: String,
+    next: Option<String>,
 }
 
 /// `POST /sign-in`: checks the form token (double-submitted in a cookie), then the
@@ -300,6 +324,7 @@ pub async fn sign_in(
             lang,
             Some("csrf_failed"),
             &form.email,
+            form.next.as_deref(),
             StatusCode::FORBIDDEN,
         );
     }
@@ -311,6 +336,7 @@ pub async fn sign_in(
                 lang,
                 Some("too_many_attempts"),
                 &form.email,
+                form.next.as_deref(),
                 StatusCode::TOO_MANY_REQUESTS,
             )
         }
@@ -320,17 +346,26 @@ pub async fn sign_in(
                 lang,
                 Some("busy"),
                 &form.email,
+                form.next.as_deref(),
                 StatusCode::SERVICE_UNAVAILABLE,
             )
         }
         Err(ApiError::Client { status, code, .. }) => {
-            return sign_in_form(&state, lang, Some(code), &form.email, status)
+            return sign_in_form(
+                &state,
+                lang,
+                Some(code),
+                &form.email,
+                form.next.as_deref(),
+                status,
+            )
         }
         Err(e) => return Err(e.into()),
     };
     let user = signed.user;
     let opened = open_browser_session(&state, &user).await?;
-    let mut response = Redirect::to(home_of(user.role)).into_response();
+    let to = after_sign_in(form.next.as_deref(), user.role);
+    let mut response = Redirect::to(&to).into_response();
     let headers = response.headers_mut();
     headers.insert(SET_COOKIE, opened.cookie);
     if let Some(device) = signed.device_cookie {

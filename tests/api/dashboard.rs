@@ -58,10 +58,49 @@ fn location(r: &reqwest::Response) -> String {
 }
 
 on_both_engines! {
+    async fn a_signed_out_reader_is_brought_back_to_the_page_after_signing_in(app) {
+        let patient = app.user(Role::Patient).await;
+        let b = browser();
+        let r = b.get(app.url("/patient?practitioner=1")).send().await.unwrap();
+        let to = location(&r);
+        assert_eq!(to, "/sign-in?next=%2Fpatient%3Fpractitioner%3D1");
+        let html = b.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("name=\"next\" value=\"&#x2f;patient?practitioner=1\""), "{html}");
+        let signed = b
+            .post(app.url("/sign-in"))
+            .form(&[
+                ("email", patient.email.as_str()),
+                ("password", PASSWORD),
+                ("csrf_token", &form_token(&html)),
+                ("next", "/patient?practitioner=1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&signed), "/patient?practitioner=1");
+        // Only this site's pages: anything else goes to the user's own dashboard.
+        for next in ["//evil.example", "/\\evil.example", "https://evil.example", "/\t/evil.example", "/sign-in"] {
+            let b = browser();
+            let html = b.get(app.url("/sign-in")).send().await.unwrap().text().await.unwrap();
+            let signed = b
+                .post(app.url("/sign-in"))
+                .form(&[
+                    ("email", patient.email.as_str()),
+                    ("password", PASSWORD),
+                    ("csrf_token", &form_token(&html)),
+                    ("next", next),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(location(&signed), "/patient", "next={next:?}");
+        }
+    }
+
     async fn pages_need_a_session_and_send_a_strict_content_security_policy(app) {
         let b = browser();
         let r = b.get(app.url("/patient")).send().await.unwrap();
-        assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, "/sign-in".to_owned()));
+        assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, "/sign-in?next=%2Fpatient".to_owned()));
         let patient = app.user(Role::Patient).await;
         let r = sign_in(&app, &b, &patient).await;
         assert_eq!((r.status(), location(&r)), (StatusCode::SEE_OTHER, "/patient".to_owned()));
@@ -311,7 +350,7 @@ on_both_engines! {
         let to = submit(&app, &pat, "/patient", "/sign-out", &[]).await;
         assert_eq!(to, "/sign-in");
         let r = pat.get(app.url("/patient")).send().await.unwrap();
-        assert_eq!(location(&r), "/sign-in");
+        assert_eq!(location(&r), "/sign-in?next=%2Fpatient");
     }
 }
 

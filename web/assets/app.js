@@ -136,7 +136,7 @@
       if (stream.readyState !== EventSource.CLOSED) return;
       setTimeout(async () => {
         const me = await fetch("/api/v1/me", { credentials: "same-origin" }).catch(() => null);
-        if (me && me.status === 401) location.assign("/sign-in");
+        if (me && me.status === 401) location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
         else connect();
       }, 3000);
     });
