@@ -136,10 +136,7 @@ pub fn plan(event: &Event<'_>) -> Vec<NewNotification> {
                     severity: S::Info,
                     title: t.title,
                     message: t.message,
-                    link: Some(format!(
-                        "/patient-dashboard/practitioners/{}",
-                        practitioner.id
-                    )),
+                    link: Some(format!("/practitioners/{}", practitioner.id)),
                     data: json!({
                         "practitioner_id": practitioner.id,
                         "practitioner_name": practitioner.name.as_str(),
@@ -165,7 +162,7 @@ fn for_patient(
     channels: &[Channel],
     previous_start: Option<Timestamp>,
 ) -> NewNotification {
-    let link = format!("/patient-dashboard/appointments/{}", p.appointment.id);
+    let link = format!("/appointments/{}", p.appointment.id);
     about_appointment(p, p.patient, kind, severity, channels, previous_start, link)
 }
 
@@ -176,7 +173,7 @@ fn for_practitioner(
     channels: &[Channel],
     previous_start: Option<Timestamp>,
 ) -> NewNotification {
-    let link = format!("/practitioner-dashboard/appointments/{}", p.appointment.id);
+    let link = format!("/appointments/{}", p.appointment.id);
     about_appointment(
         p,
         p.practitioner,

@@ -130,6 +130,28 @@ pub async fn list(
     rows.iter().map(from_row).collect()
 }
 
+/// The recipient's visible notifications about one appointment, oldest first: what
+/// happened to it, as that reader was told.
+pub async fn about_appointment(
+    c: &mut Conn,
+    recipient_id: i64,
+    appointment_id: i64,
+    now: Timestamp,
+) -> StoreResult<Vec<Notification>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM notifications
+         WHERE recipient_id = $1 AND appointment_id = $2 AND voided_at IS NULL AND visible_from <= $3
+           AND (delivered_at IS NOT NULL OR kind <> 'appointment_reminder')
+         ORDER BY visible_from, id LIMIT 100"
+    ))
+    .bind(recipient_id)
+    .bind(appointment_id)
+    .bind(now.millis())
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// The recipient's notifications that reached the inbox after stream position `after_seq`,
 /// in stream order: what a live client has not been sent yet.
 pub async fn list_after_seq(

@@ -8,6 +8,7 @@
 //! `SameSite=Lax` and `Secure` over TLS; sign-in shares the API's throttle.
 
 mod admin;
+mod appointment;
 mod pages;
 mod patient;
 mod practitioner;
@@ -40,6 +41,20 @@ pub fn router() -> Router<AppState> {
         )
         .route("/sign-out", post(session::sign_out))
         .route("/dashboard", get(session::dashboard))
+        .route("/appointments/{id}", get(appointment::page))
+        .route("/practitioners/{id}", get(appointment::practitioner))
+        .route(
+            "/patient-dashboard/appointments/{id}",
+            get(appointment::old_appointment_link),
+        )
+        .route(
+            "/practitioner-dashboard/appointments/{id}",
+            get(appointment::old_appointment_link),
+        )
+        .route(
+            "/patient-dashboard/practitioners/{id}",
+            get(appointment::old_practitioner_link),
+        )
         .route("/patient", get(patient::page))
         .route("/patient/book", post(patient::book))
         .route("/patient/appointments/{id}/cancel", post(patient::cancel))

@@ -28,6 +28,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../web/templates/practitioner.html"),
     ),
     ("admin.html", include_str!("../../web/templates/admin.html")),
+    (
+        "appointment.html",
+        include_str!("../../web/templates/appointment.html"),
+    ),
     ("inbox.html", include_str!("../../web/templates/inbox.html")),
 ];
 

@@ -14,6 +14,7 @@ mod delivery;
 mod errors;
 mod hardening;
 mod lifecycle;
+mod links;
 mod notifications;
 mod reminders;
 mod seed_paths;

@@ -1,0 +1,131 @@
+//! The page every message about an appointment links to, for whichever party reads it:
+//! when (in the reader's zone), with whom, its status, what happened to it (the reader's own
+//! notifications about it), and the actions the reader may take now, only those the policy
+//! allows at this moment. Someone who is not party to it gets the not-found page.
+
+use super::session::{PageResult, Viewer};
+use super::view::{frame, html, short_time, Names, Outcome};
+use crate::domain::{AppointmentStatus, CancelledBy, Role, Transition};
+use crate::http::extract::{ApiPath, ApiQuery};
+use crate::http::notifications::localize;
+use crate::http::AppState;
+use crate::store::{notifications, slots};
+use axum::extract::State;
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::{context, Value};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Step {
+    when: String,
+    title: String,
+}
+
+#[derive(Serialize)]
+struct Slot {
+    id: i64,
+    when: String,
+}
+
+/// `GET /appointments/{id}`.
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(outcome): ApiQuery<Outcome>,
+) -> PageResult {
+    let user = &viewer.user;
+    let a = state
+        .lifecycle
+        .appointment_for(user, id)
+        .await
+        .map_err(crate::http::ApiError::from)?;
+    let now = state.clock.now();
+    let cutoff = state.settings.lifecycle.patient_cancel_cutoff;
+    let mut c = state.store.acquire().await?;
+    let mut names = Names::default();
+    let other = match user.role {
+        Role::Patient => names.of(&mut c, a.practitioner_id).await?,
+        Role::Practitioner => names.of(&mut c, a.patient_id).await?,
+        Role::Admin => format!(
+            "{} · {}",
+            names.of(&mut c, a.patient_id).await?,
+            names.of(&mut c, a.practitioner_id).await?
+        ),
+    };
+    let allowed = |t: Transition| a.status.apply(t, a.starts_at, now, cutoff).is_ok();
+    let is_patient = user.role == Role::Patient;
+    let is_practitioner = user.role == Role::Practitioner;
+    let can_cancel = is_patient && allowed(Transition::Cancel(CancelledBy::Patient));
+    let can_move = is_patient && allowed(Transition::Reschedule(CancelledBy::Patient));
+    let can_decide =
+        is_practitioner && a.status == AppointmentStatus::Requested && a.starts_at > now;
+    let moves: Vec<Slot> = if can_move {
+        slots::list_free(&mut c, a.practitioner_id, now, 10)
+            .await?
+            .into_iter()
+            .filter(|s| Some(s.id) != a.slot_id)
+            .map(|s| Slot {
+                id: s.id,
+                when: short_time(s.starts_at, user),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let history: Vec<Step> = notifications::about_appointment(&mut c, user.id, a.id, now)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let when = short_time(n.created_at, user);
+            let n = localize(&state, n, user);
+            Step {
+                when,
+                title: n.title,
+            }
+        })
+        .collect();
+    drop(c);
+    let back = format!("/appointments/{}", a.id);
+    let base = frame(&state, &viewer, &back, &outcome).await?;
+    let body = state.pages.render(
+        "appointment.html",
+        viewer.lang(),
+        context! {
+            ..base,
+            ..context! {
+                a => context! {
+                    id => a.id,
+                    status => a.status.as_str(),
+                    status_reason => a.status_reason,
+                    when => short_time(a.starts_at, user),
+                    other => other,
+                    reason => (user.role != Role::Admin).then_some(a.reason),
+                },
+                can_cancel => can_cancel,
+                can_decide => can_decide,
+                past_cutoff => is_patient && a.status.is_active() && !can_cancel && a.starts_at > now,
+                moves => Value::from_serialize(&moves),
+                history => Value::from_serialize(&history),
+            }
+        },
+    )?;
+    Ok(html(body))
+}
+
+/// `GET /practitioners/{id}`: a practitioner's free times, on the patient's page.
+pub async fn practitioner(viewer: Viewer, ApiPath(id): ApiPath<i64>) -> Response {
+    match viewer.user.role {
+        Role::Patient => Redirect::to(&format!("/patient?practitioner={id}#slots")).into_response(),
+        role => Redirect::to(super::session::home_of(role)).into_response(),
+    }
+}
+
+/// The paths that messages sent before this page existed link to.
+pub async fn old_appointment_link(ApiPath(id): ApiPath<i64>) -> Redirect {
+    Redirect::to(&format!("/appointments/{id}"))
+}
+
+pub async fn old_practitioner_link(ApiPath(id): ApiPath<i64>) -> Redirect {
+    Redirect::to(&format!("/practitioners/{id}"))
+}

@@ -1,0 +1,165 @@
+//! Every link in every message opens the right page for its reader: taken from the real
+//! in-app records, the emails and the texts, and followed as the recipient (signed in or
+//! not) and as someone else.
+
+use crate::helpers::*;
+use crate::on_both_engines;
+use carebell::domain::Role;
+use mail_parser::MessageParser;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// (recipient's email or phone, channel, kind or file, path) of every link in the outboxes.
+fn outbox_links(app: &TestApp) -> Vec<(String, &'static str, String)> {
+    let public = &app.settings.server.public_url;
+    let find = |text: &str| -> Vec<String> {
+        text.match_indices(public.as_str())
+            .map(|(at, _)| {
+                text[at + public.len()..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '<' | '\'' | ')'))
+                    .collect()
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&app.settings.email.outbox_dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let m = MessageParser::default().parse(&bytes).unwrap();
+        let to = m
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap()
+            .to_owned();
+        let html = m.body_html(0).unwrap().into_owned();
+        let text = m.body_text(0).unwrap().into_owned();
+        for path in find(&html).into_iter().chain(find(&text)) {
+            out.push((to.clone(), "email", path));
+        }
+    }
+    for entry in std::fs::read_dir(&app.settings.sms.outbox_dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let to = text
+            .lines()
+            .next()
+            .unwrap()
+            .trim_start_matches("To: ")
+            .to_owned();
+        for path in find(&text) {
+            out.push((to.clone(), "sms", path));
+        }
+    }
+    out
+}
+
+async fn browser_for(app: &TestApp, user: &TestUser) -> reqwest::Client {
+    let b = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let r = b
+        .post(app.url("/api/v1/auth/sign-in"))
+        .json(&json!({"email": user.email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    b
+}
+
+on_both_engines! {
+    async fn every_link_in_every_message_opens_the_right_page_for_its_reader(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.user_with(Role::Patient, json!({"phone": "+33 6 12 34 56 78"})).await;
+        let stranger = app.user(Role::Patient).await;
+        let (status, _) = app.call(Some(&patient), reqwest::Method::PUT, &format!("/api/v1/practitioners/{}/follow", doctor.id), None).await;
+        assert!(status.is_success());
+        let slots = app.slots(&doctor, &[48, 50]).await;
+        let id = app.book(&patient, slots[0]).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+        app.post(&patient, &format!("/api/v1/appointments/{id}/reschedule"), json!({"slot_id": slots[1]})).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/cancel"), json!({"reason": "the clinic is closed"})).await;
+        app.post(&doctor, "/api/v1/availability/notify", json!({})).await;
+        app.drain().await;
+
+        // (reader, channel, path) for every link: in-app records, emails, texts.
+        let mut links: BTreeSet<(i64, String, String)> = BTreeSet::new();
+        for user in [&doctor, &patient] {
+            for n in app.notifications(user).await {
+                let path = n["link"].as_str().expect("every notification links somewhere").to_owned();
+                links.insert((user.id, format!("in-app {}", n["kind"].as_str().unwrap()), path));
+            }
+        }
+        for (to, channel, path) in outbox_links(&app) {
+            let reader = if to == doctor.email { doctor.id } else { patient.id };
+            assert!(to == doctor.email || to == patient.email || to == "+33612345678", "{to}");
+            links.insert((reader, channel.to_owned(), path));
+        }
+        let kinds: BTreeSet<&str> = links.iter().map(|l| l.1.as_str()).collect();
+        assert!(kinds.len() >= 8 && kinds.contains("email") && kinds.contains("sms"), "{kinds:?}");
+
+        let signed_in = [(doctor.id, browser_for(&app, &doctor).await), (patient.id, browser_for(&app, &patient).await)];
+        let stranger_browser = browser_for(&app, &stranger).await;
+        let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        for (reader, channel, path) in &links {
+            assert!(path.starts_with('/'), "{channel}: {path}");
+            let b = &signed_in.iter().find(|(id, _)| id == reader).unwrap().1;
+            let r = b.get(app.url(path)).send().await.unwrap();
+            let landed = r.url().path().to_owned();
+            let status = r.status();
+            let body = r.text().await.unwrap();
+            assert_eq!(status, StatusCode::OK, "{channel} {path} -> {landed}");
+            if path.starts_with("/practitioners/") {
+                assert_eq!(landed, "/patient", "{channel} {path}");
+                assert!(body.contains("id=\"slots\"") && body.contains("aria-current=\"true\""), "{channel} {path}: the practitioner's free times");
+            } else {
+                assert!(body.contains(&format!("data-appointment=\"{id}\"")), "{channel} {path} -> {landed}: {body}");
+                assert!(landed.starts_with("/appointments/"), "{landed}");
+                // As someone else: a not-found page, not JSON.
+                let other = stranger_browser.get(app.url(path)).send().await.unwrap();
+                assert_eq!(other.status(), StatusCode::NOT_FOUND, "{path} as a stranger");
+                assert!(other.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+            }
+            // Signed out: to sign-in, and back to this page after it.
+            let r = no_redirects.get(app.url(path)).send().await.unwrap();
+            let to = r.headers()["location"].to_str().unwrap().to_owned();
+            assert!(to.starts_with("/sign-in?next=") || to.starts_with("/appointments/") || to.starts_with("/practitioners/"), "{path} signed out -> {to}");
+        }
+    }
+
+    async fn the_appointment_page_offers_only_what_the_policy_allows(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.user(Role::Patient).await;
+        let slots = app.slots(&doctor, &[48, 50]).await;
+        let id = app.book(&patient, slots[0]).await;
+        let path = format!("/appointments/{id}");
+        let d = browser_for(&app, &doctor).await;
+        let p = browser_for(&app, &patient).await;
+        let page = |b: &reqwest::Client| {
+            let request = b.get(app.url(&path)).send();
+            async move { request.await.unwrap().text().await.unwrap() }
+        };
+        let html = page(&d).await;
+        assert!(html.contains(&format!("/practitioner/appointments/{id}/accept")), "the practitioner can accept a request");
+        let (_, me) = app.get(&patient, "/api/v1/me").await;
+        assert!(html.contains(me["name"].as_str().unwrap()), "names the patient");
+        let html = page(&p).await;
+        assert!(html.contains(&format!("/patient/appointments/{id}/cancel")) && html.contains(&format!("/patient/appointments/{id}/reschedule")));
+        assert!(!html.contains("/accept"), "a patient cannot accept");
+        assert!(html.contains("data-history"), "{html}");
+        // Inside the cut-off the patient is told to call instead of being offered what the
+        // policy would refuse.
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+        app.clock.advance(HOUR * 47);
+        // (The browser sessions of two days ago have expired: sign in again.)
+        let d = browser_for(&app, &doctor).await;
+        let p = browser_for(&app, &patient).await;
+        let html = page(&p).await;
+        assert!(!html.contains(&format!("/patient/appointments/{id}/cancel")) && !html.contains("/reschedule"));
+        assert!(html.contains("data-past-cutoff"), "{html}");
+        let html = page(&d).await;
+        assert!(!html.contains("/accept"), "nothing to decide on a confirmed appointment");
+    }
+}
