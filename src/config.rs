@@ -68,6 +68,9 @@ pub struct ClinicSettings {
     pub name: String,
     /// Folder of template files that override the built-in ones (same names). Default unset.
     pub templates_dir: Option<PathBuf>,
+    /// The clinic's phone number, given in messages when a patient can no longer cancel
+    /// online. Default unset ("call the clinic").
+    pub phone: Option<String>,
 }
 
 /// The dispatcher that sends delivery jobs.
@@ -213,6 +216,7 @@ impl Default for ClinicSettings {
         Self {
             name: "carebell clinic".into(),
             templates_dir: None,
+            phone: None,
         }
     }
 }

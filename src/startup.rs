@@ -178,8 +178,12 @@ pub fn build_dispatcher(
     clock: &SharedClock,
     wake: WakeSignal,
 ) -> anyhow::Result<Dispatcher> {
-    let templates = Templates::load(&settings.clinic, &settings.server.public_url)
-        .context("loading templates")?;
+    let templates = Templates::load(
+        &settings.clinic,
+        &settings.server.public_url,
+        settings.lifecycle.patient_cancel_cutoff,
+    )
+    .context("loading templates")?;
     tracing::info!(templates = %describe_source(settings.clinic.templates_dir.as_deref()), "templates loaded");
     Dispatcher::new(
         settings,

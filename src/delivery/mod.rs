@@ -435,7 +435,7 @@ impl Dispatcher {
         drop(c);
         let rendered = me
             .templates
-            .render(&n, &to)
+            .render(&n, &to, me.clock.now())
             .map_err(|e| JobError::Failed(Failure::permanent(None, format!("template: {e:#}"))))?;
         match job.channel {
             Channel::Email => {

@@ -24,7 +24,7 @@ pub struct ListQuery {
 /// A notification with its title and message in the recipient's language and zone (the
 /// stored English text stays when a template fails).
 pub(crate) fn localize(state: &AppState, mut n: Notification, to: &User) -> Notification {
-    match state.templates.in_app(&n, to) {
+    match state.templates.in_app(&n, to, state.clock.now()) {
         Ok(text) => {
             n.title = text.title;
             n.message = text.message;

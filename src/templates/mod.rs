@@ -68,13 +68,20 @@ pub struct Templates {
     env: Environment<'static>,
     messages: HashMap<&'static str, toml::Table>,
     clinic: String,
+    clinic_phone: Option<String>,
     public_url: String,
+    /// How long before the start a patient may still cancel or move online.
+    patient_cancel_cutoff: std::time::Duration,
 }
 
 impl Templates {
     /// Loads the built-in templates, replaced file by file by those in `templates_dir`,
     /// and renders each kind once in each language so a broken override stops start-up.
-    pub fn load(clinic: &ClinicSettings, public_url: &str) -> anyhow::Result<Self> {
+    pub fn load(
+        clinic: &ClinicSettings,
+        public_url: &str,
+        patient_cancel_cutoff: std::time::Duration,
+    ) -> anyhow::Result<Self> {
         let mut files: HashMap<&'static str, String> = HashMap::new();
         for (name, text) in EMBEDDED {
             let text = match &clinic.templates_dir {
@@ -112,7 +119,9 @@ impl Templates {
             env,
             messages,
             clinic: clinic.name.clone(),
+            clinic_phone: clinic.phone.clone(),
             public_url: public_url.trim_end_matches('/').to_owned(),
+            patient_cancel_cutoff,
         };
         templates.check()?;
         Ok(templates)
@@ -135,15 +144,16 @@ impl Templates {
         Ok(())
     }
 
-    /// Renders a stored notification for its recipient.
-    pub fn render(&self, n: &Notification, to: &User) -> anyhow::Result<Rendered> {
-        self.render_parts(n.kind, to.language, self.context(n, to))
+    /// Renders a stored notification for its recipient, as of `now` (what a patient may
+    /// still do online depends on it).
+    pub fn render(&self, n: &Notification, to: &User, now: Timestamp) -> anyhow::Result<Rendered> {
+        self.render_parts(n.kind, to.language, self.context(n, to, now))
     }
 
     /// The title and message a dashboard shows for a notification, in the recipient's
     /// language and zone: the message's heading and its body lines.
-    pub fn in_app(&self, n: &Notification, to: &User) -> anyhow::Result<InApp> {
-        let texts = self.texts(n.kind, to.language, &self.context(n, to))?;
+    pub fn in_app(&self, n: &Notification, to: &User, now: Timestamp) -> anyhow::Result<InApp> {
+        let texts = self.texts(n.kind, to.language, &self.context(n, to, now))?;
         Ok(InApp {
             title: texts.heading,
             message: texts.lines.join(" "),
@@ -151,8 +161,15 @@ impl Templates {
     }
 
     /// The names the message texts can use.
-    fn context(&self, n: &Notification, to: &User) -> Value {
+    fn context(&self, n: &Notification, to: &User, now: Timestamp) -> Value {
         let d = &n.data;
+        let starts_at = d
+            .get("starts_at")
+            .and_then(|v| v.as_str())
+            .and_then(|s| Timestamp::parse_rfc3339(s).ok());
+        // The patient's cut-off, as the lifecycle applies it: past it, cancelling or moving
+        // online is refused, so messages say to call the clinic instead.
+        let can_change_online = starts_at.is_some_and(|s| now.plus(self.patient_cancel_cutoff) < s);
         let when = |key: &str| {
             d.get(key)
                 .and_then(|v| v.as_str())
@@ -174,6 +191,8 @@ impl Templates {
             title => &n.title,
             message => &n.message,
             link => link,
+            can_change_online => can_change_online,
+            clinic_phone => &self.clinic_phone,
         }
     }
 

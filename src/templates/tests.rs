@@ -14,6 +14,10 @@ fn user(lang: Language, tz: &str) -> User {
     }
 }
 
+/// 2026-11-30T09:00Z, a day before the appointments of these tests: before the cut-off.
+const NOW_MS: i64 = 1_796_029_200_000;
+const CUTOFF: std::time::Duration = std::time::Duration::from_secs(2 * 3600);
+
 fn notification(kind: NotificationKind, data: serde_json::Value) -> Notification {
     Notification {
         id: 42,
@@ -36,8 +40,9 @@ fn templates() -> Templates {
     let clinic = ClinicSettings {
         name: "Clinique du Parc".into(),
         templates_dir: None,
+        phone: Some("+33 1 23 45 67 89".into()),
     };
-    Templates::load(&clinic, "https://care.example/").unwrap()
+    Templates::load(&clinic, "https://care.example/", CUTOFF).unwrap()
 }
 
 fn confirmed() -> Notification {
@@ -52,7 +57,13 @@ fn every_kind_renders_in_every_language_at_load() {
     // Loading checks all kinds and languages; rendering a real one works too.
     let t = templates();
     for lang in Language::ALL {
-        let r = t.render(&confirmed(), &user(lang, "Europe/Paris")).unwrap();
+        let r = t
+            .render(
+                &confirmed(),
+                &user(lang, "Europe/Paris"),
+                Timestamp::from_millis(NOW_MS),
+            )
+            .unwrap();
         assert!(!r.subject.is_empty() && !r.html.is_empty() && !r.text.is_empty());
     }
 }
@@ -60,7 +71,11 @@ fn every_kind_renders_in_every_language_at_load() {
 #[test]
 fn html_escapes_names_and_text_keeps_them_plain() {
     let r = templates()
-        .render(&confirmed(), &user(Language::En, "Europe/Paris"))
+        .render(
+            &confirmed(),
+            &user(Language::En, "Europe/Paris"),
+            Timestamp::from_millis(NOW_MS),
+        )
         .unwrap();
     assert!(r.html.contains("Dr &lt;b&gt;Haddad&lt;"), "{}", r.html);
     assert!(!r.html.contains("<b>Haddad"));
@@ -79,7 +94,11 @@ fn html_escapes_names_and_text_keeps_them_plain() {
 fn times_are_in_the_recipients_zone_and_language() {
     let t = templates();
     let fr = t
-        .render(&confirmed(), &user(Language::Fr, "Europe/Paris"))
+        .render(
+            &confirmed(),
+            &user(Language::Fr, "Europe/Paris"),
+            Timestamp::from_millis(NOW_MS),
+        )
         .unwrap();
     assert!(
         fr.subject
@@ -88,7 +107,11 @@ fn times_are_in_the_recipients_zone_and_language() {
         fr.subject
     );
     let en = t
-        .render(&confirmed(), &user(Language::En, "America/New_York"))
+        .render(
+            &confirmed(),
+            &user(Language::En, "America/New_York"),
+            Timestamp::from_millis(NOW_MS),
+        )
         .unwrap();
     assert!(
         en.subject
@@ -97,7 +120,11 @@ fn times_are_in_the_recipients_zone_and_language() {
         en.subject
     );
     let ar = t
-        .render(&confirmed(), &user(Language::Ar, "Africa/Casablanca"))
+        .render(
+            &confirmed(),
+            &user(Language::Ar, "Africa/Casablanca"),
+            Timestamp::from_millis(NOW_MS),
+        )
         .unwrap();
     assert!(
         ar.html.contains("dir=\"rtl\"") && ar.html.contains("ديسمبر"),
@@ -111,7 +138,11 @@ fn sms_carries_the_minimum_and_fits_one_segment_in_english() {
     let mut n = confirmed();
     n.data["status_reason"] = json!("chest pain follow-up");
     let r = templates()
-        .render(&n, &user(Language::En, "Europe/Paris"))
+        .render(
+            &n,
+            &user(Language::En, "Europe/Paris"),
+            Timestamp::from_millis(NOW_MS),
+        )
         .unwrap();
     let sms = r.sms.unwrap();
     assert!(
@@ -127,7 +158,8 @@ fn sms_carries_the_minimum_and_fits_one_segment_in_english() {
     assert!(templates()
         .render(
             &notification(NotificationKind::BookingReceived, json!({})),
-            &user(Language::En, "UTC")
+            &user(Language::En, "UTC"),
+            Timestamp::from_millis(NOW_MS),
         )
         .unwrap()
         .sms
@@ -138,7 +170,13 @@ fn sms_carries_the_minimum_and_fits_one_segment_in_english() {
 fn subjects_cannot_carry_line_breaks() {
     let mut n = notification(NotificationKind::SystemNotice, json!({}));
     n.title = "Hello\r\nBcc: evil@example.org".into();
-    let r = templates().render(&n, &user(Language::En, "UTC")).unwrap();
+    let r = templates()
+        .render(
+            &n,
+            &user(Language::En, "UTC"),
+            Timestamp::from_millis(NOW_MS),
+        )
+        .unwrap();
     assert!(
         !r.subject.contains('\n') && !r.subject.contains('\r'),
         "{:?}",
@@ -156,14 +194,63 @@ fn a_clinic_folder_overrides_single_files() {
     let clinic = ClinicSettings {
         name: "C".into(),
         templates_dir: Some(dir.clone()),
+        phone: None,
     };
-    let t = Templates::load(&clinic, "http://x").unwrap();
-    let r = t.render(&confirmed(), &user(Language::En, "UTC")).unwrap();
+    let t = Templates::load(&clinic, "http://x", CUTOFF).unwrap();
+    let r = t
+        .render(
+            &confirmed(),
+            &user(Language::En, "UTC"),
+            Timestamp::from_millis(NOW_MS),
+        )
+        .unwrap();
     assert!(r.html.contains("See you soon!"));
     std::fs::write(dir.join("email.html"), "{% if %}").unwrap();
     assert!(
-        Templates::load(&clinic, "http://x").is_err(),
+        Templates::load(&clinic, "http://x", CUTOFF).is_err(),
         "a broken override stops start-up"
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_reminder_past_the_cut_off_says_to_call_the_clinic_instead_of_offering_to_cancel() {
+    let t = templates();
+    let n = notification(
+        NotificationKind::AppointmentReminder,
+        json!({"starts_at": "2026-12-01T09:00:00Z", "practitioner_name": "Dr Haddad"}),
+    );
+    let day_before = Timestamp::from_millis(NOW_MS);
+    let two_hours_before = Timestamp::from_millis(NOW_MS + 22 * 3600 * 1000);
+    for lang in Language::ALL {
+        let to = user(lang, "Europe/Paris");
+        let early = t.render(&n, &to, day_before).unwrap();
+        let late = t.render(&n, &to, two_hours_before).unwrap();
+        let sms_early = early.sms.unwrap();
+        let sms_late = late.sms.unwrap();
+        assert!(
+            sms_early.contains("https://care.example/"),
+            "{lang:?}: {sms_early}"
+        );
+        assert!(
+            !sms_late.contains("https://"),
+            "{lang:?}: no cancel link: {sms_late}"
+        );
+        assert!(
+            sms_late.contains("+33 1 23 45 67 89"),
+            "{lang:?}: {sms_late}"
+        );
+        assert!(
+            late.text.contains("+33 1 23 45 67 89"),
+            "{lang:?}: {}",
+            late.text
+        );
+        assert!(!early.text.contains("+33 1 23 45 67 89"), "{lang:?}");
+        let in_app = t.in_app(&n, &to, two_hours_before).unwrap();
+        assert!(
+            in_app.message.contains("+33 1 23 45 67 89"),
+            "{lang:?}: {}",
+            in_app.message
+        );
+    }
 }

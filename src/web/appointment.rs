@@ -106,6 +106,7 @@ pub async fn page(
                 can_decide => can_decide,
                 past_cutoff => is_patient && a.status.is_active() && !can_cancel && a.starts_at > now,
                 moves => Value::from_serialize(&moves),
+                clinic_phone => &state.settings.clinic.phone,
                 history => Value::from_serialize(&history),
             }
         },
