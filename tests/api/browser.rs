@@ -43,6 +43,7 @@ on_both_engines_by_engine! {
             .arg(e2e_dir().join("dashboard.mjs"))
             .env("CAREBELL_URL", &server.base)
             .env("CAREBELL_PASSWORD", &server.password)
+            .env("CAREBELL_MAIL_DIR", &server.mail_dir)
             .env("CAREBELL_SCREENSHOTS", &shots)
             .env("CHROMIUM", &chromium)
             .output()

@@ -7,11 +7,15 @@
 // pages render in French and Arabic (right-to-left), and no page logs a script error or a
 // Content-Security-Policy violation. Screenshots go to $CAREBELL_SCREENSHOTS.
 //
+// Last, the link in the patient's confirmation email (the .eml the server wrote) is opened
+// in a signed-out browser: sign-in, then the appointment page, where the patient cancels.
+//
 // Environment: CAREBELL_URL (the server), CAREBELL_PASSWORD (the demo password),
-// CHROMIUM (default /usr/bin/chromium), CAREBELL_SCREENSHOTS (a folder).
+// CHROMIUM (default /usr/bin/chromium), CAREBELL_SCREENSHOTS (a folder), CAREBELL_MAIL_DIR
+// (the server's email outbox folder).
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createServer, connect } from "node:net";
 
@@ -205,6 +209,43 @@ await admin.page.screenshot({ path: join(shots, "admin-deliveries.png"), fullPag
 
 const adminProblems = problems.filter((p) => p.startsWith("admin"));
 assert.deepEqual(adminProblems, [], "no script errors or policy violations on the admin page");
+
+// 8. The link in the patient's confirmation email opens the appointment after sign-in.
+step("8. The link in the patient's email opens");
+const mailDir = process.env.CAREBELL_MAIL_DIR;
+assert.ok(mailDir, "CAREBELL_MAIL_DIR must be set");
+// The message with its base64 parts decoded and quoted-printable undone, enough to read
+// the links (texts in Arabic are sent base64-encoded).
+const unfold = (t) => {
+  const decoded = t.split(/Content-Transfer-Encoding: base64\r?\n/i).slice(1).map((part) => {
+    // Any further headers of the part end at its first blank line; the body follows.
+    const body = (/^\r?\n/.test(part) ? part : part.split(/\r?\n\r?\n/).slice(1).join("\n")).split(/\r?\n--/)[0];
+    return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  });
+  const qp = t.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  return [qp, ...decoded].join("\n");
+};
+const link = readdirSync(mailDir)
+  .filter((f) => f.endsWith(".eml"))
+  .map((f) => unfold(readFileSync(join(mailDir, f), "utf8")))
+  .filter((m) => m.includes(PATIENT))
+  .map((m) => m.match(new RegExp(`https?://[^\\s"<>]+(/appointments/${booked})(?![0-9])`)))
+  .find(Boolean);
+assert.ok(link, `an email to the patient links to /appointments/${booked}`);
+const reader = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+const mailPage = await reader.newPage();
+watch(mailPage, "email reader");
+await mailPage.goto(`${base}${link[1]}`);
+assert.match(mailPage.url(), /\/sign-in\?next=/, "a signed-out reader is asked to sign in first");
+await mailPage.getByLabel(/Email|E-mail|البريد/).fill(PATIENT);
+await mailPage.locator("#password").fill(password);
+await Promise.all([mailPage.waitForURL(new RegExp(`/appointments/${booked}$`)), mailPage.locator("form button[type=submit]").click()]);
+assert.equal(await mailPage.locator(`[data-appointment="${booked}"]`).count(), 1, "the page shows that appointment");
+await mailPage.screenshot({ path: join(shots, "appointment-from-email.png"), fullPage: true });
+await Promise.all([mailPage.waitForURL(/ok=cancelled/), mailPage.locator(`form[action="/patient/appointments/${booked}/cancel"] button`).click()]);
+assert.equal(await mailPage.locator(`[data-appointment="${booked}"]`).getAttribute("data-status"), "cancelled");
+console.log(`opened ${link[1]} from the email, signed in, landed on it and cancelled it`);
+assert.deepEqual(problems.filter((p) => p.startsWith("email reader")), [], "no script errors on the appointment page");
 step("closing");
 await browser.close();
 console.log("dashboard end-to-end: ok");
