@@ -28,6 +28,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../web/templates/practitioner.html"),
     ),
     ("admin.html", include_str!("../../web/templates/admin.html")),
+    ("forms.html", include_str!("../../web/templates/forms.html")),
     (
         "appointment.html",
         include_str!("../../web/templates/appointment.html"),

@@ -45,6 +45,26 @@ async fn sign_in(app: &TestApp, b: &reqwest::Client, user: &TestUser) -> reqwest
         .unwrap()
 }
 
+/// Posts the sign-in form of `html` with a `next` page.
+async fn sign_in_to(
+    app: &TestApp,
+    b: &reqwest::Client,
+    user: &TestUser,
+    html: &str,
+    next: &str,
+) -> reqwest::Response {
+    b.post(app.url("/sign-in"))
+        .form(&[
+            ("email", user.email.as_str()),
+            ("password", PASSWORD),
+            ("csrf_token", &form_token(html)),
+            ("next", next),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn page(app: &TestApp, b: &reqwest::Client, path: &str) -> (StatusCode, String) {
     let r = b.get(app.url(path)).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
@@ -66,33 +86,13 @@ on_both_engines! {
         assert_eq!(to, "/sign-in?next=%2Fpatient%3Fpractitioner%3D1");
         let html = b.get(app.url(&to)).send().await.unwrap().text().await.unwrap();
         assert!(html.contains("name=\"next\" value=\"&#x2f;patient?practitioner=1\""), "{html}");
-        let signed = b
-            .post(app.url("/sign-in"))
-            .form(&[
-                ("email", patient.email.as_str()),
-                ("password", PASSWORD),
-                ("csrf_token", &form_token(&html)),
-                ("next", "/patient?practitioner=1"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let signed = sign_in_to(&app, &b, &patient, &html, "/patient?practitioner=1").await;
         assert_eq!(location(&signed), "/patient?practitioner=1");
         // Only this site's pages: anything else goes to the user's own dashboard.
         for next in ["//evil.example", "/\\evil.example", "https://evil.example", "/\t/evil.example", "/sign-in"] {
             let b = browser();
             let html = b.get(app.url("/sign-in")).send().await.unwrap().text().await.unwrap();
-            let signed = b
-                .post(app.url("/sign-in"))
-                .form(&[
-                    ("email", patient.email.as_str()),
-                    ("password", PASSWORD),
-                    ("csrf_token", &form_token(&html)),
-                    ("next", next),
-                ])
-                .send()
-                .await
-                .unwrap();
+            let signed = sign_in_to(&app, &b, &patient, &html, next).await;
             assert_eq!(location(&signed), "/patient", "next={next:?}");
         }
     }
