@@ -122,11 +122,6 @@ impl OpenStreams {
             closed,
         }
     }
-
-    /// How many streams `user_id` has open here.
-    pub fn count(&self, user_id: i64) -> usize {
-        self.lock().get(&user_id).map_or(0, VecDeque::len)
-    }
 }
 
 impl Drop for StreamTicket {

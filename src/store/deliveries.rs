@@ -364,8 +364,7 @@ pub async fn record(
     };
     let moved = sqlx::query(
         "UPDATE delivery_jobs SET state = $1, due_at = COALESCE($2, due_at), sent_at = $3, last_error = $4,
-             lease_until = NULL, updated_at = $5,
-             handed_at = CASE WHEN $1 = 'pending' THEN NULL ELSE handed_at END
+             lease_until = NULL, updated_at = $5
          WHERE id = $6 AND fence = $7 AND state = 'sending'",
     )
     .bind(state.as_str())

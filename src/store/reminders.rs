@@ -154,16 +154,6 @@ pub async fn still_applies(
     Ok(Ok(()))
 }
 
-/// Hides an in-app reminder that was claimed but no longer applies.
-pub async fn void_notification(c: &mut Conn, id: i64, now: Timestamp) -> StoreResult<()> {
-    sqlx::query("UPDATE notifications SET voided_at = $1, delivered_at = NULL WHERE id = $2")
-        .bind(now.millis())
-        .bind(id)
-        .execute(&mut *c)
-        .await?;
-    Ok(())
-}
-
 /// A reminder not yet delivered, for `carebell reminders`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedReminder {
