@@ -95,6 +95,12 @@ impl Application {
                 shutdown.clone(),
             ));
         }
+        tokio::spawn(self.state.throttle.clone().prune_until(
+            self.state.store.clone(),
+            self.state.clock.clone(),
+            std::time::Duration::from_secs(600),
+            shutdown.clone(),
+        ));
         let worker = self
             .run_dispatcher
             .then(|| tokio::spawn(self.dispatcher.clone().run(shutdown.clone())));

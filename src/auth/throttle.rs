@@ -117,10 +117,33 @@ impl SignInThrottle {
         db::release(&mut c, &r.account_key).await
     }
 
-    /// Drops counters whose window has ended (called now and then).
+    /// Drops counters whose window has ended and devices whose cookie has expired.
     pub async fn prune(&self, store: &Store, now: Timestamp) -> StoreResult<u64> {
         let mut c = store.acquire().await?;
-        db::prune(&mut c, now, self.window).await
+        let device_max_age = Duration::from_secs(crate::auth::client::DEVICE_COOKIE_MAX_AGE_S);
+        db::prune(&mut c, now, self.window, device_max_age).await
+    }
+
+    /// Prunes every `every` until `shutdown`, so that guesses at random emails and
+    /// addresses do not grow the tables without end.
+    pub async fn prune_until(
+        self: std::sync::Arc<Self>,
+        store: Store,
+        clock: crate::clock::SharedClock,
+        every: Duration,
+        shutdown: tokio_util::sync::CancellationToken,
+    ) {
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.cancelled() => return,
+            }
+            match self.prune(&store, clock.now()).await {
+                Ok(n) if n > 0 => tracing::debug!(rows = n, "sign-in counters pruned"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "could not prune sign-in counters"),
+            }
+        }
     }
 }
 

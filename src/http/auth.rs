@@ -192,11 +192,11 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
-/// A successful sign-in: the user, and a device cookie to set when the browser had none
-/// for this account.
+/// A successful sign-in: the user, and whether the client already carried a device cookie
+/// of theirs (a browser session gives it one when not; API tokens need none).
 pub(crate) struct Authenticated {
     pub user: User,
-    pub device_cookie: Option<HeaderValue>,
+    pub known_device: bool,
 }
 
 /// Checks email and password; the same error for an unknown email and a wrong password.
@@ -260,13 +260,9 @@ pub(crate) async fn authenticate(
     match found {
         Some((user, _)) if ok => {
             state.throttle.succeeded(&state.store, reservation).await?;
-            let device_cookie = match known_device {
-                Some(_) => None,
-                None => Some(remember_device(state, user.id, now).await?),
-            };
             Ok(Authenticated {
                 user,
-                device_cookie,
+                known_device: known_device.is_some(),
             })
         }
         _ => Err(ApiError::client(
@@ -313,13 +309,13 @@ pub async fn sign_in(
     Body(body): Body<SignIn>,
 ) -> ApiResult<Response> {
     let signed = authenticate(&state, &client, &body.email, &body.password).await?;
-    let user = signed.user;
-    let opened = open_browser_session(&state, &user).await?;
-    let body =
-        Json(json!({ "user": user, "csrf_token": opened.csrf, "expires_at": opened.expires_at }));
+    let opened = open_browser_session(&state, &signed).await?;
+    let body = Json(
+        json!({ "user": signed.user, "csrf_token": opened.csrf, "expires_at": opened.expires_at }),
+    );
     let mut response = body.into_response();
     response.headers_mut().insert(SET_COOKIE, opened.cookie);
-    if let Some(device) = signed.device_cookie {
+    if let Some(device) = opened.device_cookie {
         response.headers_mut().append(SET_COOKIE, device);
     }
     Ok(response)
@@ -330,14 +326,17 @@ pub(crate) struct BrowserSession {
     pub cookie: HeaderValue,
     pub csrf: String,
     pub expires_at: Timestamp,
+    /// A device cookie marking this browser as known to the account, when it had none.
+    pub device_cookie: Option<HeaderValue>,
 }
 
-/// Opens a browser session for `user` (cookie `HttpOnly`, `SameSite=Lax`, `Secure` when
+/// Opens a browser session for the signed-in user (cookie `HttpOnly`, `SameSite=Lax`, `Secure` when
 /// served over TLS).
 pub(crate) async fn open_browser_session(
     state: &AppState,
-    user: &User,
+    signed: &Authenticated,
 ) -> ApiResult<BrowserSession> {
+    let user = &signed.user;
     let now = state.clock.now();
     let expires_at = now.plus(state.settings.auth.session_ttl);
     let token = random_token();
@@ -360,10 +359,15 @@ pub(crate) async fn open_browser_session(
     if state.settings.cookie_secure() {
         cookie.push_str("; Secure");
     }
+    let device_cookie = match signed.known_device {
+        true => None,
+        false => Some(remember_device(state, user.id, now).await?),
+    };
     Ok(BrowserSession {
         cookie: HeaderValue::from_str(&cookie).context("session cookie header")?,
         csrf,
         expires_at,
+        device_cookie,
     })
 }
 

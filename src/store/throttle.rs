@@ -61,15 +61,26 @@ pub async fn clear(c: &mut Conn, key: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// Drops counters whose window ended before `before`.
-pub async fn prune(c: &mut Conn, before: Timestamp, window: Duration) -> StoreResult<u64> {
-    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
-    let done = sqlx::query("DELETE FROM auth_attempts WHERE window_start + $1 < $2")
-        .bind(window_ms)
-        .bind(before.millis())
+/// Drops counters whose window ended before `now`, and devices remembered longer ago than
+/// `device_max_age` (their cookies have expired). Returns how many rows went.
+pub async fn prune(
+    c: &mut Conn,
+    now: Timestamp,
+    window: Duration,
+    device_max_age: Duration,
+) -> StoreResult<u64> {
+    let ms = |d: Duration| i64::try_from(d.as_millis()).unwrap_or(i64::MAX);
+    let counters = sqlx::query("DELETE FROM auth_attempts WHERE window_start + $1 < $2")
+        .bind(ms(window))
+        .bind(now.millis())
         .execute(&mut *c)
         .await?;
-    Ok(done.rows_affected())
+    let devices = sqlx::query("DELETE FROM auth_devices WHERE created_at + $1 < $2")
+        .bind(ms(device_max_age))
+        .bind(now.millis())
+        .execute(&mut *c)
+        .await?;
+    Ok(counters.rows_affected() + devices.rows_affected())
 }
 
 /// The user a device token belongs to.

@@ -362,13 +362,12 @@ pub async fn sign_in(
         }
         Err(e) => return Err(e.into()),
     };
-    let user = signed.user;
-    let opened = open_browser_session(&state, &user).await?;
-    let to = after_sign_in(form.next.as_deref(), user.role);
+    let opened = open_browser_session(&state, &signed).await?;
+    let to = after_sign_in(form.next.as_deref(), signed.user.role);
     let mut response = Redirect::to(&to).into_response();
     let headers = response.headers_mut();
     headers.insert(SET_COOKIE, opened.cookie);
-    if let Some(device) = signed.device_cookie {
+    if let Some(device) = opened.device_cookie {
         headers.append(SET_COOKIE, device);
     }
     headers.append(

@@ -83,6 +83,52 @@ on_both_engines_by_engine! {
         assert_eq!(sign_in(&stranger, PASSWORD).await.unwrap().status(), StatusCode::OK);
     }
 
+    async fn counters_and_devices_are_pruned_and_api_tokens_get_no_device_cookie(engine) {
+        let app = spawn_app(engine).await;
+        let patient = app.user(Role::Patient).await;
+        let token = app
+            .http
+            .post(app.url("/api/v1/auth/tokens"))
+            .json(&json!({"email": patient.email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(token.status(), StatusCode::CREATED);
+        assert!(!token.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("carebell_device=")));
+        let rows = |table: &'static str| {
+            let pool = app.store.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table}"))
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(rows("auth_devices").await, 0, "no device remembered for an API token");
+        let browser = reqwest::Client::new();
+        let signed = browser
+            .post(app.url("/api/v1/auth/sign-in"))
+            .json(&json!({"email": patient.email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert!(signed.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("carebell_device=")));
+        assert_eq!(rows("auth_devices").await, 1);
+        for n in 0..3 {
+            let body = json!({"email": format!("nobody{n}@clinic.example"), "password": "guess"});
+            app.http.post(app.url("/api/v1/auth/tokens")).json(&body).send().await.unwrap();
+        }
+        assert!(rows("auth_attempts").await >= 3);
+        let throttle = carebell::auth::throttle::SignInThrottle::new(&app.settings.auth);
+        assert_eq!(throttle.prune(&app.store, app.clock_now()).await.unwrap(), 0, "windows still open");
+        let later = app.clock_now().plus(Duration::from_secs(16 * 60));
+        throttle.prune(&app.store, later).await.unwrap();
+        assert_eq!(rows("auth_attempts").await, 0);
+        assert_eq!(rows("auth_devices").await, 1, "the device cookie lasts a year");
+        throttle.prune(&app.store, app.clock_now().plus(Duration::from_secs(366 * 86_400))).await.unwrap();
+        assert_eq!(rows("auth_devices").await, 0);
+    }
+
     async fn failures_are_limited_per_client_address_across_accounts(engine) {
         let app = spawn_app_with(engine, |s| {
             s.auth.max_failures_per_address = 20;
