@@ -102,8 +102,10 @@ pub async fn insert(c: &mut Conn, n: &NewNotification, now: Timestamp) -> StoreR
 const VISIBLE: &str = "voided_at IS NULL AND visible_from <= $now
      AND (delivered_at IS NOT NULL OR kind <> 'appointment_reminder')";
 
-fn visible(now: Timestamp) -> String {
-    VISIBLE.replace("$now", &now.millis().to_string())
+/// [`VISIBLE`] with "now" taken from the statement's parameter `now_param` (`"$2"`, say):
+/// the value is bound, never pasted into the SQL text, so the statement is prepared once.
+fn visible(now_param: &str) -> String {
+    VISIBLE.replace("$now", now_param)
 }
 
 /// A page of a recipient's notifications, newest first.
@@ -119,12 +121,13 @@ pub async fn list(
         "SELECT {COLUMNS} FROM notifications
          WHERE recipient_id = $1 AND ($2 = 0 OR read_at IS NULL) AND id < $3 AND {}
          ORDER BY id DESC LIMIT $4",
-        visible(now)
+        visible("$5")
     ))
     .bind(recipient_id)
     .bind(i64::from(unread_only))
     .bind(before_id.unwrap_or(i64::MAX))
     .bind(limit)
+    .bind(now.millis())
     .fetch_all(&mut *c)
     .await?;
     rows.iter().map(from_row).collect()
@@ -140,9 +143,9 @@ pub async fn about_appointment(
 ) -> StoreResult<Vec<Notification>> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM notifications
-         WHERE recipient_id = $1 AND appointment_id = $2 AND voided_at IS NULL AND visible_from <= $3
-           AND (delivered_at IS NOT NULL OR kind <> 'appointment_reminder')
-         ORDER BY visible_from, id LIMIT 100"
+         WHERE recipient_id = $1 AND appointment_id = $2 AND {}
+         ORDER BY visible_from, id LIMIT 100",
+        visible("$3")
     ))
     .bind(recipient_id)
     .bind(appointment_id)
@@ -186,9 +189,10 @@ pub async fn last_seq(c: &mut Conn, recipient_id: i64) -> StoreResult<i64> {
 pub async fn unread_count(c: &mut Conn, recipient_id: i64, now: Timestamp) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM notifications WHERE recipient_id = $1 AND read_at IS NULL AND {}",
-        visible(now)
+        visible("$2")
     ))
     .bind(recipient_id)
+    .bind(now.millis())
     .fetch_one(&mut *c)
     .await?)
 }
@@ -204,7 +208,7 @@ pub async fn mark_read(
     let found: Option<i64> = sqlx::query_scalar(&format!(
         "UPDATE notifications SET read_at = COALESCE(read_at, $1)
              WHERE id = $2 AND recipient_id = $3 AND {} RETURNING id",
-        visible(now)
+        visible("$1")
     ))
     .bind(now.millis())
     .bind(id)
@@ -217,11 +221,10 @@ pub async fn mark_read(
 /// Marks all of the recipient's notifications that they can see read; returns how many
 /// changed. A reminder not yet shown stays unread, so it rings the bell when it appears.
 pub async fn mark_all_read(c: &mut Conn, recipient_id: i64, now: Timestamp) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "UPDATE notifications SET read_at = $1
-         WHERE recipient_id = $2 AND read_at IS NULL AND voided_at IS NULL AND visible_from <= $1
-           AND (delivered_at IS NOT NULL OR kind <> 'appointment_reminder')",
-    )
+    let done = sqlx::query(&format!(
+        "UPDATE notifications SET read_at = $1 WHERE recipient_id = $2 AND read_at IS NULL AND {}",
+        visible("$1")
+    ))
     .bind(now.millis())
     .bind(recipient_id)
     .execute(&mut *c)
