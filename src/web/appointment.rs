@@ -3,6 +3,7 @@
 //! notifications about it), and the actions the reader may take now, only those the policy
 //! allows at this moment. Someone who is not party to it gets the not-found page.
 
+use super::patient::SlotView;
 use super::session::{PageResult, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::{AppointmentStatus, CancelledBy, Role, Transition};
@@ -19,12 +20,6 @@ use serde::Serialize;
 struct Step {
     when: String,
     title: String,
-}
-
-#[derive(Serialize)]
-struct Slot {
-    id: i64,
-    when: String,
 }
 
 /// `GET /appointments/{id}`.
@@ -60,12 +55,12 @@ pub async fn page(
     let can_move = is_patient && allowed(Transition::Reschedule(CancelledBy::Patient));
     let can_decide =
         is_practitioner && a.status == AppointmentStatus::Requested && a.starts_at > now;
-    let moves: Vec<Slot> = if can_move {
+    let moves: Vec<SlotView> = if can_move {
         slots::list_free(&mut c, a.practitioner_id, now, 10)
             .await?
             .into_iter()
             .filter(|s| Some(s.id) != a.slot_id)
-            .map(|s| Slot {
+            .map(|s| SlotView {
                 id: s.id,
                 when: short_time(s.starts_at, user),
             })

@@ -22,10 +22,11 @@ pub struct PatientQuery {
     practitioner: Option<String>,
 }
 
+/// A free slot as a page lists it: its id and its time in the reader's zone.
 #[derive(Serialize, Clone)]
-struct SlotView {
-    id: i64,
-    when: String,
+pub(super) struct SlotView {
+    pub id: i64,
+    pub when: String,
 }
 
 #[derive(Serialize)]
