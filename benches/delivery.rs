@@ -43,7 +43,7 @@ async fn main() -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
     let clock: SharedClock = Arc::new(SystemClock);
     let wake = carebell::lifecycle::WakeSignal::default();
-    let dispatcher = build_dispatcher(&settings, &store, &clock, wake.clone())?;
+    let dispatcher = build_dispatcher(&settings, &store, &clock, wake.clone()).await?;
 
     let recipients = seed_recipients(&store, 100).await?;
     println!(
@@ -186,14 +186,13 @@ async fn insert(
                 recipient_id: recipients[i % recipients.len()],
                 kind: NotificationKind::AppointmentConfirmed,
                 severity: Severity::Success,
-                title: "Appointment confirmed".into(),
-                message: "Dr Haddad confirmed your appointment.".into(),
-                link: Some(format!("/patient-dashboard/appointments/{i}")),
-                data: serde_json::json!({
+                link: Some(format!("/appointments/{i}")),
+                data: serde_json::from_value(serde_json::json!({
                     "appointment_id": i, "appointment_version": 2, "status": "confirmed",
                     "starts_at": "2026-12-01T09:00:00Z", "ends_at": "2026-12-01T09:30:00Z",
                     "patient_name": "Patient", "practitioner_name": "Dr Amina Haddad",
-                }),
+                    "urgency": "routine", "calendar": "request",
+                }))?,
                 appointment_id: None,
                 appointment_version: None,
                 channels: channels.to_vec(),

@@ -54,7 +54,7 @@ async fn run(stored: i64) -> anyhow::Result<()> {
     let store = open_store(&settings).await?;
     let clock = ManualClock::new(Timestamp::from_millis(T0));
     let shared: SharedClock = clock.clone();
-    let dispatcher = build_dispatcher(&settings, &store, &shared, Default::default())?;
+    let dispatcher = build_dispatcher(&settings, &store, &shared, Default::default()).await?;
 
     let started = Instant::now();
     let mut c = store.acquire().await?;

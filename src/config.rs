@@ -69,8 +69,17 @@ pub struct ClinicSettings {
     /// Folder of template files that override the built-in ones (same names). Default unset.
     pub templates_dir: Option<PathBuf>,
     /// The clinic's phone number, given in messages when a patient can no longer cancel
-    /// online. Default unset ("call the clinic").
+    /// online, in calendar invites and in the email footer. Default unset ("call the
+    /// clinic").
     pub phone: Option<String>,
+    /// The clinic's postal address: the calendar invite's LOCATION, the email footer and
+    /// the pages. Default unset.
+    pub address: Option<String>,
+    /// An https address of the clinic's logo, shown at the top of emails and pages (the
+    /// pages' Content-Security-Policy then allows images from its origin). Default unset.
+    pub logo_url: Option<String>,
+    /// The accent colour of emails and pages, `#rrggbb`. Default `#0b7a75`.
+    pub accent_colour: String,
 }
 
 /// The dispatcher that sends delivery jobs.
@@ -105,6 +114,9 @@ pub struct EmailSettings {
     /// Where mail goes when no SMTP host is set: one `.eml` file per message.
     /// Default `var/mail`.
     pub outbox_dir: PathBuf,
+    /// Practitioners get the calendar invite too: an email with the `.ics` whenever a
+    /// confirmed appointment of theirs is confirmed, moved or cancelled. Default true.
+    pub invite_practitioners: bool,
     #[serde(default)]
     pub smtp: SmtpSettings,
 }
@@ -211,12 +223,28 @@ mod humantime_list {
     }
 }
 
+/// The origin (`https://host[:port]`) of a logo address, if it is a plain https URL.
+pub fn logo_origin(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("https://")?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    (!host.is_empty()
+        && host.chars().all(plain)
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>')))
+    .then(|| format!("https://{host}"))
+}
+
 impl Default for ClinicSettings {
     fn default() -> Self {
         Self {
             name: "carebell clinic".into(),
             templates_dir: None,
             phone: None,
+            address: None,
+            logo_url: None,
+            accent_colour: "#0b7a75".into(),
         }
     }
 }
@@ -250,6 +278,7 @@ impl Default for EmailSettings {
         Self {
             from: "carebell <no-reply@carebell.localhost>".into(),
             outbox_dir: PathBuf::from("var/mail"),
+            invite_practitioners: true,
             smtp: SmtpSettings::default(),
         }
     }
@@ -524,6 +553,25 @@ impl Settings {
         }
         if d.retry_schedule.len() > 50 {
             bail!("invalid value for delivery.retry_schedule: at most 50 retries");
+        }
+        let clinic = &self.clinic;
+        let hex = clinic.accent_colour.strip_prefix('#').unwrap_or_default();
+        if hex.len() != 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            bail!("invalid value for clinic.accent_colour: expected #rrggbb");
+        }
+        if let Some(logo) = &clinic.logo_url {
+            if logo_origin(logo).is_none() {
+                bail!("invalid value for clinic.logo_url: expected an https://host/… address");
+            }
+        }
+        for (name, value) in [
+            ("clinic.name", Some(&clinic.name)),
+            ("clinic.phone", clinic.phone.as_ref()),
+            ("clinic.address", clinic.address.as_ref()),
+        ] {
+            if value.is_some_and(|v| v.chars().any(char::is_control)) {
+                bail!("invalid value for {name}: no line breaks or control characters");
+            }
         }
         lettre::message::Mailbox::from_str(&self.email.from)
             .map_err(|e| anyhow::anyhow!("invalid value for email.from: {e}"))?;

@@ -212,7 +212,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Worker { .. } => {
             let store = open_store(&settings).await?;
             let clock: carebell::clock::SharedClock = Arc::new(SystemClock);
-            let dispatcher = build_dispatcher(&settings, &store, &clock, Default::default())?;
+            let dispatcher =
+                build_dispatcher(&settings, &store, &clock, Default::default()).await?;
             let shutdown = CancellationToken::new();
             cancel_on_signal(shutdown.clone());
             dispatcher.run(shutdown).await;
@@ -241,7 +242,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             if !dry_run {
                 let clock: carebell::clock::SharedClock = Arc::new(SystemClock);
-                let dispatcher = build_dispatcher(&settings, &store, &clock, Default::default())?;
+                let dispatcher =
+                    build_dispatcher(&settings, &store, &clock, Default::default()).await?;
                 let mut total = carebell::delivery::Tick::default();
                 loop {
                     let tick = dispatcher.dispatch_once().await?;

@@ -1,5 +1,6 @@
 //! Builds the application from its settings: store, services, router, listener.
 
+use crate::catalogue::Catalogue;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::delivery::live::LiveHub;
@@ -43,8 +44,11 @@ impl Application {
             settings.lifecycle.clone(),
             wake.clone(),
         )
-        .with_reminder_offsets(settings.reminders.offsets.clone());
-        let dispatcher = build_dispatcher(&settings, &store, &clock, wake)?;
+        .with_reminder_offsets(settings.reminders.offsets.clone())
+        .with_matrix(crate::notify::Matrix {
+            invite_practitioners: settings.email.invite_practitioners,
+        });
+        let dispatcher = build_dispatcher(&settings, &store, &clock, wake).await?;
         let run_dispatcher = settings.delivery.enabled;
         let state = AppState {
             store,
@@ -52,7 +56,13 @@ impl Application {
             clock,
             live: dispatcher.live().clone(),
             templates: dispatcher.templates().clone(),
-            pages: Arc::new(crate::web::Pages::load().context("loading the dashboard pages")?),
+            pages: Arc::new(
+                crate::web::Pages::load(
+                    dispatcher.templates().catalogue().clone(),
+                    &settings.clinic,
+                )
+                .context("loading the dashboard pages")?,
+            ),
             throttle: Arc::new(crate::auth::throttle::SignInThrottle::new(&settings.auth)),
             passwords: Arc::new(crate::auth::passwords::Passwords::new(
                 settings.auth.max_concurrent_hashes,
@@ -178,13 +188,24 @@ async fn serve_http1(
 }
 
 /// The dispatcher with its templates and channels, as configured.
-pub fn build_dispatcher(
+pub async fn build_dispatcher(
     settings: &Settings,
     store: &Store,
     clock: &SharedClock,
     wake: WakeSignal,
 ) -> anyhow::Result<Dispatcher> {
+    let catalogue = Arc::new(
+        Catalogue::load(settings.clinic.templates_dir.as_deref())
+            .context("loading the catalogue of wording")?,
+    );
+    let installation = {
+        let mut c = store.acquire().await?;
+        crate::store::installation::id(&mut c, clock.now())
+            .await
+            .context("reading the installation id")?
+    };
     let templates = Templates::load(
+        catalogue,
         &settings.clinic,
         &settings.server.public_url,
         settings.lifecycle.patient_cancel_cutoff,
@@ -198,6 +219,7 @@ pub fn build_dispatcher(
         Arc::new(templates),
         crate::realtime::attach_notifier(LiveHub::default(), store),
         wake,
+        installation,
     )
 }
 

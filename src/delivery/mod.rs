@@ -83,6 +83,8 @@ struct Inner {
     policy: RetryPolicy,
     from: Mailbox,
     domain: String,
+    /// This installation's random id (Message-IDs, calendar UIDs, idempotency keys).
+    installation: String,
     batch_size: i64,
     lease: Duration,
     poll_interval: Duration,
@@ -104,6 +106,7 @@ impl Dispatcher {
         templates: Arc<Templates>,
         live: LiveHub,
         wake: WakeSignal,
+        installation: String,
     ) -> anyhow::Result<Self> {
         let from: Mailbox = settings.email.from.parse().context("email.from")?;
         let domain = from.email.domain().to_owned();
@@ -122,6 +125,7 @@ impl Dispatcher {
                 policy: RetryPolicy::new(d.retry_schedule.clone(), d.retry_jitter),
                 from,
                 domain,
+                installation,
                 batch_size: i64::from(d.batch_size),
                 lease: d.lease,
                 poll_interval: d.poll_interval,
@@ -457,7 +461,7 @@ impl Dispatcher {
                 let text = rendered.sms.ok_or_else(|| {
                     JobError::Failed(Failure::permanent(None, "no SMS text for this kind"))
                 })?;
-                let key = job.idempotency_key(&me.domain);
+                let key = job.idempotency_key(&me.installation);
                 me.sms
                     .send(&format!("n{}-sms", n.id), &key, phone.as_str(), &text)
                     .await

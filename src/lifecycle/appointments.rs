@@ -83,7 +83,7 @@ impl Lifecycle {
             patient: actor,
             practitioner: &practitioner,
         };
-        record(&mut tx, &Event::Booked(parties), now).await?;
+        record(&mut tx, &Event::Booked(parties), &self.matrix, now).await?;
         self.commit(tx).await?;
         tracing::info!(appointment_id = appointment.id, "appointment requested");
         Ok(appointment)
@@ -143,7 +143,7 @@ impl Lifecycle {
         } else {
             Event::Declined(parties)
         };
-        record(&mut tx, &event, now).await?;
+        record(&mut tx, &event, &self.matrix, now).await?;
         self.replan_reminders(&mut tx, &parties, now).await?;
         self.commit(tx).await?;
         tracing::info!(status = next.as_str(), "appointment decided");
@@ -185,7 +185,17 @@ impl Lifecycle {
             patient: &patient,
             practitioner: &practitioner,
         };
-        record(&mut tx, &Event::Cancelled { parties, by }, now).await?;
+        record(
+            &mut tx,
+            &Event::Cancelled {
+                parties,
+                by,
+                was_confirmed: current.status == AppointmentStatus::Confirmed,
+            },
+            &self.matrix,
+            now,
+        )
+        .await?;
         self.replan_reminders(&mut tx, &parties, now).await?;
         self.commit(tx).await?;
         tracing::info!(cancelled_by = by.as_str(), "appointment cancelled");
@@ -247,7 +257,7 @@ impl Lifecycle {
             by,
             previous_start: current.starts_at,
         };
-        record(&mut tx, &event, now).await?;
+        record(&mut tx, &event, &self.matrix, now).await?;
         self.replan_reminders(&mut tx, &parties, now).await?;
         self.commit(tx).await?;
         tracing::info!(version = updated.version, "appointment rescheduled");

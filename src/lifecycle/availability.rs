@@ -68,7 +68,7 @@ impl Lifecycle {
                 free_slots: &created,
                 note: None,
             };
-            record(&mut tx, &event, now).await?;
+            record(&mut tx, &event, &self.matrix, now).await?;
         }
         self.commit(tx).await?;
         Ok(created)
@@ -125,7 +125,7 @@ impl Lifecycle {
             free_slots: &free,
             note: note.as_deref(),
         };
-        let n = record(&mut tx, &event, now).await?;
+        let n = record(&mut tx, &event, &self.matrix, now).await?;
         self.commit(tx).await?;
         Ok(n)
     }

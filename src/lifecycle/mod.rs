@@ -55,6 +55,7 @@ pub struct Lifecycle {
     rules: LifecycleSettings,
     wake: WakeSignal,
     reminder_offsets: Vec<std::time::Duration>,
+    matrix: notify::Matrix,
 }
 
 /// Tells the dispatcher in this process that new work was committed, so it need not
@@ -89,7 +90,14 @@ impl Lifecycle {
             rules,
             wake,
             reminder_offsets: crate::config::ReminderSettings::default().offsets,
+            matrix: notify::Matrix::default(),
         }
+    }
+
+    /// Uses these clinic choices of who is told what.
+    pub fn with_matrix(mut self, matrix: notify::Matrix) -> Self {
+        self.matrix = matrix;
+        self
     }
 
     /// Uses these reminder offsets instead of the default 24 h and 2 h.
@@ -145,9 +153,10 @@ impl Lifecycle {
 async fn record(
     tx: &mut Tx,
     event: &Event<'_>,
+    matrix: &notify::Matrix,
     now: crate::domain::Timestamp,
 ) -> LifecycleResult<usize> {
-    let planned = notify::plan(event);
+    let planned = notify::plan(event, matrix);
     for n in &planned {
         store::notifications::insert(tx.conn(), n, now).await?;
     }

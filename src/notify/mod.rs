@@ -3,14 +3,16 @@
 //! [`plan`] is pure: it turns a lifecycle event into the notification records to write.
 //! The lifecycle writes them in the transaction that changed the state.
 
-mod text;
+pub mod payload;
 
-use crate::domain::{CancelledBy, Channel, NotificationKind, Severity, Timestamp};
+use crate::domain::{
+    AppointmentStatus, CancelledBy, Channel, NotificationKind, Role, Severity, Timestamp,
+};
 use crate::store::appointments::Appointment;
 use crate::store::notifications::NewNotification;
 use crate::store::slots::Slot;
 use crate::store::users::User;
-use serde_json::json;
+use payload::{AppointmentFacts, AvailabilityFacts, CalendarChange, Payload};
 
 /// Something that happened that people must hear about.
 pub enum Event<'a> {
@@ -20,6 +22,8 @@ pub enum Event<'a> {
     Cancelled {
         parties: Parties<'a>,
         by: CancelledBy,
+        /// It was confirmed (so in calendars) before this cancellation.
+        was_confirmed: bool,
     },
     Rescheduled {
         parties: Parties<'a>,
@@ -43,80 +47,191 @@ pub struct Parties<'a> {
     pub practitioner: &'a User,
 }
 
+/// Clinic choices that change who is told what.
+#[derive(Debug, Clone, Copy)]
+pub struct Matrix {
+    /// Practitioners get the calendar invite too: an email (with the `.ics`) whenever a
+    /// confirmed appointment is confirmed, moved or cancelled, whoever made the change.
+    pub invite_practitioners: bool,
+}
+
+impl Default for Matrix {
+    fn default() -> Self {
+        Self {
+            invite_practitioners: true,
+        }
+    }
+}
+
+/// Every kind a role can receive: each pair has its own texts in the catalogue
+/// (`<kind>-to-<role>`), checked at start.
+pub const AUDIENCE: &[(NotificationKind, Role)] = &[
+    (NotificationKind::BookingReceived, Role::Patient),
+    (NotificationKind::AppointmentRequested, Role::Practitioner),
+    (NotificationKind::AppointmentConfirmed, Role::Patient),
+    (NotificationKind::AppointmentConfirmed, Role::Practitioner),
+    (NotificationKind::AppointmentDeclined, Role::Patient),
+    (NotificationKind::CancellationConfirmed, Role::Patient),
+    (NotificationKind::CancellationConfirmed, Role::Practitioner),
+    (NotificationKind::PatientCancelled, Role::Practitioner),
+    (NotificationKind::AppointmentCancelled, Role::Patient),
+    (NotificationKind::AppointmentCancelled, Role::Practitioner),
+    (NotificationKind::AppointmentModified, Role::Patient),
+    (NotificationKind::AppointmentModified, Role::Practitioner),
+    (NotificationKind::AppointmentReminder, Role::Patient),
+    (NotificationKind::NewAvailability, Role::Patient),
+];
+
 /// The notifications an event causes, one per recipient.
-pub fn plan(event: &Event<'_>) -> Vec<NewNotification> {
+pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
     use NotificationKind as K;
     use Severity as S;
+    let invite = matrix.invite_practitioners;
+    // The practitioner's copy of a calendar change: by email when invites are on.
+    let calendar_email = |_: &Parties<'_>, change: Option<CalendarChange>| -> &'static [Channel] {
+        if invite && change.is_some() {
+            &[Channel::Email]
+        } else {
+            &[]
+        }
+    };
     match event {
         Event::Booked(p) => vec![
-            for_patient(p, K::BookingReceived, S::Info, &[Channel::Email], None),
-            for_practitioner(p, K::AppointmentRequested, S::Info, &[Channel::Email], None),
+            for_patient(
+                p,
+                K::BookingReceived,
+                S::Info,
+                &[Channel::Email],
+                None,
+                None,
+            ),
+            for_practitioner(
+                p,
+                K::AppointmentRequested,
+                S::Info,
+                &[Channel::Email],
+                None,
+                None,
+            ),
         ],
-        Event::Accepted(p) => vec![for_patient(
-            p,
-            K::AppointmentConfirmed,
-            S::Success,
-            &[Channel::Email, Channel::Sms],
-            None,
-        )],
+        Event::Accepted(p) => {
+            let change = Some(CalendarChange::Request);
+            let mut out = vec![for_patient(
+                p,
+                K::AppointmentConfirmed,
+                S::Success,
+                &[Channel::Email, Channel::Sms],
+                None,
+                change,
+            )];
+            if invite {
+                out.push(for_practitioner(
+                    p,
+                    K::AppointmentConfirmed,
+                    S::Success,
+                    calendar_email(p, change),
+                    None,
+                    change,
+                ));
+            }
+            out
+        }
         Event::Declined(p) => vec![for_patient(
             p,
             K::AppointmentDeclined,
             S::Warning,
             &[Channel::Email],
             None,
+            None,
         )],
-        Event::Cancelled { parties: p, by } => match by {
-            CancelledBy::Patient => vec![
-                for_patient(
-                    p,
-                    K::CancellationConfirmed,
-                    S::Info,
-                    &[Channel::Email],
-                    None,
-                ),
-                for_practitioner(p, K::PatientCancelled, S::Warning, &[Channel::Email], None),
-            ],
-            CancelledBy::Practitioner => vec![
-                for_patient(
-                    p,
-                    K::AppointmentCancelled,
-                    S::Error,
-                    &[Channel::Email, Channel::Sms],
-                    None,
-                ),
-                for_practitioner(p, K::CancellationConfirmed, S::Info, &[], None),
-            ],
-            CancelledBy::System => vec![
-                for_patient(
-                    p,
-                    K::AppointmentCancelled,
-                    S::Error,
-                    &[Channel::Email, Channel::Sms],
-                    None,
-                ),
-                for_practitioner(p, K::AppointmentCancelled, S::Warning, &[], None),
-            ],
-        },
+        Event::Cancelled {
+            parties: p,
+            by,
+            was_confirmed,
+        } => {
+            let change = was_confirmed.then_some(CalendarChange::Cancel);
+            let to_doctor = calendar_email(p, change);
+            match by {
+                CancelledBy::Patient => vec![
+                    for_patient(
+                        p,
+                        K::CancellationConfirmed,
+                        S::Info,
+                        &[Channel::Email],
+                        None,
+                        change,
+                    ),
+                    for_practitioner(
+                        p,
+                        K::PatientCancelled,
+                        S::Warning,
+                        &[Channel::Email],
+                        None,
+                        change.filter(|_| invite),
+                    ),
+                ],
+                CancelledBy::Practitioner => vec![
+                    for_patient(
+                        p,
+                        K::AppointmentCancelled,
+                        S::Error,
+                        &[Channel::Email, Channel::Sms],
+                        None,
+                        change,
+                    ),
+                    for_practitioner(
+                        p,
+                        K::CancellationConfirmed,
+                        S::Info,
+                        to_doctor,
+                        None,
+                        change.filter(|_| invite),
+                    ),
+                ],
+                CancelledBy::System => vec![
+                    for_patient(
+                        p,
+                        K::AppointmentCancelled,
+                        S::Error,
+                        &[Channel::Email, Channel::Sms],
+                        None,
+                        change,
+                    ),
+                    for_practitioner(
+                        p,
+                        K::AppointmentCancelled,
+                        S::Warning,
+                        to_doctor,
+                        None,
+                        change.filter(|_| invite),
+                    ),
+                ],
+            }
+        }
         Event::Rescheduled {
             parties: p,
             by,
             previous_start,
         } => {
+            let change = (p.appointment.status == AppointmentStatus::Confirmed)
+                .then_some(CalendarChange::Request);
             let mut out = vec![for_patient(
                 p,
                 K::AppointmentModified,
                 S::Info,
                 &[Channel::Email, Channel::Sms],
                 Some(*previous_start),
+                change,
             )];
-            if *by == CancelledBy::Patient {
+            let to_doctor = calendar_email(p, change);
+            if *by == CancelledBy::Patient || !to_doctor.is_empty() {
                 out.push(for_practitioner(
                     p,
                     K::AppointmentModified,
                     S::Info,
-                    &[],
+                    to_doctor,
                     Some(*previous_start),
+                    change.filter(|_| invite),
                 ));
             }
             out
@@ -128,28 +243,23 @@ pub fn plan(event: &Event<'_>) -> Vec<NewNotification> {
             note,
         } => audience
             .iter()
-            .map(|patient| {
-                let t = text::availability(patient, practitioner, free_slots, *note);
-                NewNotification {
-                    recipient_id: patient.id,
-                    kind: K::NewAvailability,
-                    severity: S::Info,
-                    title: t.title,
-                    message: t.message,
-                    link: Some(format!("/practitioners/{}", practitioner.id)),
-                    data: json!({
-                        "practitioner_id": practitioner.id,
-                        "practitioner_name": practitioner.name.as_str(),
-                        "slot_ids": free_slots.iter().map(|s| s.id).collect::<Vec<_>>(),
-                        "first_slot_starts_at": free_slots.first().map(|s| s.starts_at),
-                        "note": note,
-                    }),
-                    appointment_id: None,
-                    appointment_version: None,
-                    channels: channels_for(patient, &[Channel::Email]),
-                    visible_from: None,
-                    reminder_offset: None,
-                }
+            .map(|patient| NewNotification {
+                recipient_id: patient.id,
+                kind: K::NewAvailability,
+                severity: S::Info,
+                link: Some(format!("/practitioners/{}", practitioner.id)),
+                data: Payload::Availability(AvailabilityFacts {
+                    practitioner_id: practitioner.id,
+                    practitioner_name: practitioner.name.as_str().to_owned(),
+                    slot_ids: free_slots.iter().map(|s| s.id).collect(),
+                    first_slot_starts_at: free_slots.first().map(|s| s.starts_at),
+                    note: note.map(str::to_owned),
+                }),
+                appointment_id: None,
+                appointment_version: None,
+                channels: channels_for(patient, &[Channel::Email]),
+                visible_from: None,
+                reminder_offset: None,
             })
             .collect(),
     }
@@ -161,9 +271,17 @@ fn for_patient(
     severity: Severity,
     channels: &[Channel],
     previous_start: Option<Timestamp>,
+    calendar: Option<CalendarChange>,
 ) -> NewNotification {
-    let link = format!("/appointments/{}", p.appointment.id);
-    about_appointment(p, p.patient, kind, severity, channels, previous_start, link)
+    about_appointment(
+        p,
+        p.patient,
+        kind,
+        severity,
+        channels,
+        previous_start,
+        calendar,
+    )
 }
 
 fn for_practitioner(
@@ -172,8 +290,8 @@ fn for_practitioner(
     severity: Severity,
     channels: &[Channel],
     previous_start: Option<Timestamp>,
+    calendar: Option<CalendarChange>,
 ) -> NewNotification {
-    let link = format!("/appointments/{}", p.appointment.id);
     about_appointment(
         p,
         p.practitioner,
@@ -181,7 +299,7 @@ fn for_practitioner(
         severity,
         channels,
         previous_start,
-        link,
+        calendar,
     )
 }
 
@@ -192,30 +310,28 @@ fn about_appointment(
     severity: Severity,
     channels: &[Channel],
     previous_start: Option<Timestamp>,
-    link: String,
+    calendar: Option<CalendarChange>,
 ) -> NewNotification {
     let a = p.appointment;
-    let t = text::appointment(kind, recipient, p, previous_start);
     NewNotification {
         recipient_id: recipient.id,
         kind,
         severity,
-        title: t.title,
-        message: t.message,
-        link: Some(link),
-        // What templates of other channels need. The reason for the visit is left out on
-        // purpose: it is medical information and SMS/email must not carry it.
-        data: json!({
-            "appointment_id": a.id,
-            "appointment_version": a.version,
-            "status": a.status,
-            "starts_at": a.starts_at,
-            "ends_at": a.ends_at,
-            "previous_starts_at": previous_start,
-            "patient_name": p.patient.name.as_str(),
-            "practitioner_name": p.practitioner.name.as_str(),
-            "cancelled_by": a.cancelled_by,
-            "status_reason": a.status_reason,
+        link: Some(format!("/appointments/{}", a.id)),
+        data: Payload::Appointment(AppointmentFacts {
+            appointment_id: a.id,
+            appointment_version: a.version,
+            status: a.status,
+            starts_at: a.starts_at,
+            ends_at: a.ends_at,
+            previous_starts_at: previous_start,
+            patient_name: p.patient.name.as_str().to_owned(),
+            practitioner_name: p.practitioner.name.as_str().to_owned(),
+            cancelled_by: a.cancelled_by,
+            status_reason: a.status_reason.clone(),
+            urgency: a.urgency,
+            calendar,
+            reminder_offset_s: None,
         }),
         appointment_id: Some(a.id),
         appointment_version: Some(a.version),
@@ -244,10 +360,13 @@ pub fn plan_reminders(
                     Severity::Info,
                     &[Channel::Email, Channel::Sms],
                     None,
+                    None,
                 );
                 n.visible_from = Some(due);
                 n.reminder_offset = Some(*offset);
-                n.data["reminder_offset_s"] = json!(offset.as_secs());
+                if let Payload::Appointment(facts) = &mut n.data {
+                    facts.reminder_offset_s = Some(offset.as_secs());
+                }
                 n
             })
         })

@@ -6,6 +6,7 @@
 pub mod appointments;
 pub mod deliveries;
 pub mod follows;
+pub mod installation;
 pub mod notifications;
 pub mod reminders;
 pub mod sessions;

@@ -2,6 +2,7 @@
 
 use super::{col, Conn, StoreResult};
 use crate::domain::{Channel, NotificationKind, Severity, Timestamp};
+use crate::notify::payload::Payload;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
@@ -12,14 +13,19 @@ pub struct Notification {
     pub recipient_id: i64,
     pub kind: NotificationKind,
     pub severity: Severity,
+    /// Rendered for the reader from the catalogue when read (empty as loaded).
     pub title: String,
+    /// Rendered for the reader from the catalogue when read (empty as loaded).
     pub message: String,
     pub link: Option<String>,
-    pub data: serde_json::Value,
+    pub data: Payload,
     pub appointment_id: Option<i64>,
     pub read: bool,
     pub read_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// When it appeared in the inbox: `created_at`, or for a reminder the time it fell
+    /// due. Lists are ordered by it.
+    pub visible_at: Timestamp,
     /// Its place in the recipient's live stream: given when it reached the in-app inbox,
     /// in commit order (the stream's event id). `None` until then.
     pub seq: Option<i64>,
@@ -31,10 +37,8 @@ pub struct NewNotification {
     pub recipient_id: i64,
     pub kind: NotificationKind,
     pub severity: Severity,
-    pub title: String,
-    pub message: String,
     pub link: Option<String>,
-    pub data: serde_json::Value,
+    pub data: Payload,
     pub appointment_id: Option<i64>,
     pub appointment_version: Option<i64>,
     /// Delivery channels other than in-app; one pending job is written for each.
@@ -46,7 +50,7 @@ pub struct NewNotification {
     pub reminder_offset: Option<std::time::Duration>,
 }
 
-const COLUMNS: &str = "id, recipient_id, kind, severity, title, message, link, data, appointment_id, read_at, created_at, seq";
+const COLUMNS: &str = "id, recipient_id, kind, severity, link, data, appointment_id, read_at, created_at, visible_from, seq";
 
 fn from_row(row: &AnyRow) -> StoreResult<Notification> {
     let read_at: Option<i64> = col(row, "read_at")?;
@@ -56,14 +60,15 @@ fn from_row(row: &AnyRow) -> StoreResult<Notification> {
         recipient_id: col(row, "recipient_id")?,
         kind: NotificationKind::parse(&col::<String>(row, "kind")?)?,
         severity: Severity::parse(&col::<String>(row, "severity")?)?,
-        title: col(row, "title")?,
-        message: col(row, "message")?,
+        title: String::new(),
+        message: String::new(),
         link: col(row, "link")?,
         data: serde_json::from_str(&data).map_err(|e| super::StoreError::Corrupt(e.to_string()))?,
         appointment_id: col(row, "appointment_id")?,
         read: read_at.is_some(),
         read_at: read_at.map(Timestamp::from_millis),
         created_at: Timestamp::from_millis(col(row, "created_at")?),
+        visible_at: Timestamp::from_millis(col(row, "visible_from")?),
         seq: col(row, "seq")?,
     })
 }
@@ -72,17 +77,15 @@ fn from_row(row: &AnyRow) -> StoreResult<Notification> {
 /// Call it inside the transaction that changes the state the notification is about.
 pub async fn insert(c: &mut Conn, n: &NewNotification, now: Timestamp) -> StoreResult<i64> {
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO notifications (recipient_id, kind, severity, title, message, link, data,
+        "INSERT INTO notifications (recipient_id, kind, severity, link, data,
              appointment_id, appointment_version, created_at, visible_from, reminder_offset_s)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(n.recipient_id)
     .bind(n.kind.as_str())
     .bind(n.severity.as_str())
-    .bind(&n.title)
-    .bind(&n.message)
     .bind(n.link.clone())
-    .bind(n.data.to_string())
+    .bind(serde_json::to_string(&n.data).map_err(|e| super::StoreError::Corrupt(e.to_string()))?)
     .bind(n.appointment_id)
     .bind(n.appointment_version)
     .bind(now.millis())
@@ -108,7 +111,9 @@ fn visible(now_param: &str) -> String {
     VISIBLE.replace("$now", now_param)
 }
 
-/// A page of a recipient's notifications, newest first.
+/// A page of a recipient's notifications, newest first by when each became visible (a
+/// reminder planned days ago sorts where it appeared). `before_id` is the last id of the
+/// previous page.
 pub async fn list(
     c: &mut Conn,
     recipient_id: i64,
@@ -117,17 +122,22 @@ pub async fn list(
     limit: i64,
     now: Timestamp,
 ) -> StoreResult<Vec<Notification>> {
+    let cursor = if before_id.is_some() {
+        "AND (visible_from, id) < (SELECT visible_from, id FROM notifications WHERE id = $5)"
+    } else {
+        "AND CAST($5 AS BIGINT) IS NULL"
+    };
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM notifications
-         WHERE recipient_id = $1 AND ($2 = 0 OR read_at IS NULL) AND id < $3 AND {}
-         ORDER BY id DESC LIMIT $4",
-        visible("$5")
+         WHERE recipient_id = $1 AND ($2 = 0 OR read_at IS NULL) {cursor} AND {}
+         ORDER BY visible_from DESC, id DESC LIMIT $3",
+        visible("$4")
     ))
     .bind(recipient_id)
     .bind(i64::from(unread_only))
-    .bind(before_id.unwrap_or(i64::MAX))
     .bind(limit)
     .bind(now.millis())
+    .bind(before_id)
     .fetch_all(&mut *c)
     .await?;
     rows.iter().map(from_row).collect()

@@ -1,25 +1,34 @@
-//! iCalendar (RFC 5545) files for confirmed, moved and cancelled appointments. The UID is
-//! the appointment's, the SEQUENCE its version, so calendar programs update one event.
+//! iCalendar (RFC 5545) files for confirmed, moved and cancelled appointments, sent as
+//! iTIP (RFC 5546) `REQUEST` or `CANCEL`. The UID is the appointment's (with the
+//! installation's id), the SEQUENCE its version, so calendar programs update one event.
 
 use crate::domain::Timestamp;
+use crate::notify::payload::CalendarChange;
+
+/// A person named in the event.
+#[derive(Debug, Clone)]
+pub struct CalendarParty {
+    pub name: String,
+    pub email: String,
+}
 
 /// The appointment as the calendar sees it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct CalendarEvent {
-    pub appointment_id: i64,
-    pub version: i64,
+    pub uid: String,
+    pub sequence: i64,
     pub starts_at: Timestamp,
     pub ends_at: Timestamp,
+    pub summary: String,
+    pub description: String,
+    pub location: String,
+    pub organizer: CalendarParty,
+    pub attendee: CalendarParty,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CalendarMethod {
-    Request,
-    Cancel,
-}
-
-impl CalendarMethod {
-    pub fn as_str(&self) -> &'static str {
+impl CalendarChange {
+    /// The iTIP method.
+    pub fn method(&self) -> &'static str {
         match self {
             Self::Request => "REQUEST",
             Self::Cancel => "CANCEL",
@@ -27,46 +36,63 @@ impl CalendarMethod {
     }
 }
 
-/// Builds the calendar file; `domain` makes the UID globally unique.
-pub fn calendar_for(
-    a: &CalendarEvent,
-    method: CalendarMethod,
-    summary: &str,
-    organizer: &str,
-    attendee: &str,
-    domain: &str,
-    now: Timestamp,
-) -> String {
+/// Builds the calendar file.
+pub fn calendar_for(e: &CalendarEvent, change: CalendarChange, now: Timestamp) -> String {
     let stamp = |t: Timestamp| t.to_datetime().format("%Y%m%dT%H%M%SZ").to_string();
-    let status = match method {
-        CalendarMethod::Request => "CONFIRMED",
-        CalendarMethod::Cancel => "CANCELLED",
+    let status = match change {
+        CalendarChange::Request => "CONFIRMED",
+        CalendarChange::Cancel => "CANCELLED",
     };
-    let lines = [
+    let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
         "VERSION:2.0".to_owned(),
         "PRODID:-//carebell//carebell//EN".to_owned(),
         "CALSCALE:GREGORIAN".to_owned(),
-        format!("METHOD:{}", method.as_str()),
+        format!("METHOD:{}", change.method()),
         "BEGIN:VEVENT".to_owned(),
-        format!("UID:appointment-{}@{}", a.appointment_id, domain),
-        format!("SEQUENCE:{}", a.version),
+        format!("UID:{}", e.uid),
+        format!("SEQUENCE:{}", e.sequence),
         format!("DTSTAMP:{}", stamp(now)),
-        format!("DTSTART:{}", stamp(a.starts_at)),
-        format!("DTEND:{}", stamp(a.ends_at)),
-        format!("SUMMARY:{}", escape_text(summary)),
-        format!("ORGANIZER:mailto:{organizer}"),
-        format!("ATTENDEE;ROLE=REQ-PARTICIPANT;RSVP=FALSE:mailto:{attendee}"),
+        format!("DTSTART:{}", stamp(e.starts_at)),
+        format!("DTEND:{}", stamp(e.ends_at)),
+        format!("SUMMARY:{}", escape_text(&e.summary)),
+        format!("DESCRIPTION:{}", escape_text(&e.description)),
+        format!("LOCATION:{}", escape_text(&e.location)),
+        format!(
+            "ORGANIZER;CN={}:mailto:{}",
+            param_value(&e.organizer.name),
+            e.organizer.email
+        ),
+        format!(
+            "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:{}",
+            param_value(&e.attendee.name),
+            e.attendee.email
+        ),
         format!("STATUS:{status}"),
         "TRANSP:OPAQUE".to_owned(),
-        "END:VEVENT".to_owned(),
-        "END:VCALENDAR".to_owned(),
     ];
+    if change == CalendarChange::Request {
+        lines.extend([
+            "BEGIN:VALARM".to_owned(),
+            "ACTION:DISPLAY".to_owned(),
+            "TRIGGER:-PT1H".to_owned(),
+            format!("DESCRIPTION:{}", escape_text(&e.summary)),
+            "END:VALARM".to_owned(),
+        ]);
+    }
+    lines.extend(["END:VEVENT".to_owned(), "END:VCALENDAR".to_owned()]);
     let mut out = String::new();
     for line in lines {
         fold_into(&mut out, &line);
     }
     out
+}
+
+/// A parameter value (a CN) is quoted; quotes and control characters cannot appear in
+/// one (RFC 5545 3.1), so they are dropped.
+fn param_value(s: &str) -> String {
+    let clean: String = s.chars().filter(|c| *c != '"' && !c.is_control()).collect();
+    format!("\"{clean}\"")
 }
 
 /// TEXT values escape backslash, semicolon, comma and line breaks (RFC 5545 3.3.11).

@@ -1,39 +1,29 @@
-//! Rendering a notification for one channel: email subject, HTML and text parts, SMS and
-//! the iCalendar file, in the recipient's language (English fallback) and time zone.
+//! Rendering a notification for one channel: email subject, HTML and text parts, SMS,
+//! the in-app title and message, and the iCalendar file, in the recipient's language
+//! (English fallback) and time zone, from the one catalogue of wording
+//! ([`crate::catalogue`]) and the notification's typed payload.
 //!
-//! The texts live in `templates/` (a layout per email part and one strings file per
-//! language). A clinic overrides any of them by putting a file with the same name in
-//! `clinic.templates_dir`; they are read once at start and checked then.
+//! The email layouts live in `templates/email.{html,txt}`; a clinic may replace either by
+//! putting a file with the same name in `clinic.templates_dir` (and any message with
+//! `messages/<lang>.ftl` there). Everything is read once at start and checked then.
 
 mod ics;
 
-pub use ics::{calendar_for, CalendarEvent, CalendarMethod};
+pub use ics::{calendar_for, CalendarEvent, CalendarParty};
 
+use crate::catalogue::{self, Args, Catalogue, TimeStyle};
 use crate::config::ClinicSettings;
-use crate::domain::{Language, NotificationKind, Timestamp};
+use crate::domain::{AppointmentStatus, Language, NotificationKind, Role, Timestamp};
+use crate::notify::payload::{AppointmentFacts, CalendarChange, Payload};
 use crate::store::notifications::Notification;
 use crate::store::users::User;
-use anyhow::{bail, Context};
-use chrono::Locale;
-use minijinja::{context, Environment, Value};
-use std::collections::HashMap;
+use anyhow::Context;
+use minijinja::{context, Environment};
 use std::path::Path;
-
-const EMBEDDED: &[(&str, &str)] = &[
+use std::sync::Arc;
+const LAYOUTS: &[(&str, &str)] = &[
     ("email.html", include_str!("../../templates/email.html")),
     ("email.txt", include_str!("../../templates/email.txt")),
-    (
-        "messages/en.toml",
-        include_str!("../../templates/messages/en.toml"),
-    ),
-    (
-        "messages/fr.toml",
-        include_str!("../../templates/messages/fr.toml"),
-    ),
-    (
-        "messages/ar.toml",
-        include_str!("../../templates/messages/ar.toml"),
-    ),
 ];
 
 /// A message ready for a channel.
@@ -43,6 +33,8 @@ pub struct Rendered {
     pub html: String,
     pub text: String,
     pub sms: Option<String>,
+    /// The calendar change the email carries (and its text mentions), if any.
+    pub calendar: Option<CalendarChange>,
 }
 
 /// A notification as a dashboard shows it.
@@ -54,43 +46,34 @@ pub struct InApp {
 
 /// The texts of one message before they are laid out.
 struct Texts {
-    lang: Language,
     subject: String,
     heading: String,
-    lines: Vec<String>,
+    body: String,
+    next: String,
     action: String,
-    footer: String,
     sms: Option<String>,
 }
 
-/// The loaded templates.
+/// The loaded layouts and catalogue, and the clinic facts messages carry.
 pub struct Templates {
     env: Environment<'static>,
-    messages: HashMap<&'static str, toml::Table>,
-    clinic: String,
-    clinic_phone: Option<String>,
+    catalogue: Arc<Catalogue>,
+    clinic: ClinicSettings,
     public_url: String,
     /// How long before the start a patient may still cancel or move online.
     patient_cancel_cutoff: std::time::Duration,
 }
 
 impl Templates {
-    /// Loads the built-in templates, replaced file by file by those in `templates_dir`,
-    /// and renders each kind once in each language so a broken override stops start-up.
+    /// Loads the built-in layouts, each replaced by the clinic's file where
+    /// `templates_dir` has one, and renders every kind for every role in every language
+    /// once, so a broken override stops start-up.
     pub fn load(
+        catalogue: Arc<Catalogue>,
         clinic: &ClinicSettings,
         public_url: &str,
         patient_cancel_cutoff: std::time::Duration,
     ) -> anyhow::Result<Self> {
-        let mut files: HashMap<&'static str, String> = HashMap::new();
-        for (name, text) in EMBEDDED {
-            let text = match &clinic.templates_dir {
-                Some(dir) if dir.join(name).is_file() => std::fs::read_to_string(dir.join(name))
-                    .with_context(|| format!("reading template {}", dir.join(name).display()))?,
-                _ => (*text).to_owned(),
-            };
-            files.insert(name, text);
-        }
         let mut env = Environment::new();
         env.set_auto_escape_callback(|name| {
             if name.ends_with(".html") {
@@ -99,27 +82,19 @@ impl Templates {
                 minijinja::AutoEscape::None
             }
         });
-        for layout in ["email.html", "email.txt"] {
-            env.add_template_owned(layout, files[layout].clone())
-                .with_context(|| format!("template {layout}"))?;
-        }
-        let mut messages = HashMap::new();
-        for lang in Language::ALL {
-            let name = format!("messages/{}.toml", lang.code());
-            let table: toml::Table = files
-                .get(name.as_str())
-                .map(|t| toml::from_str(t))
-                .transpose()
-                .with_context(|| format!("template {name}"))?
-                .unwrap_or_default();
-            compile_strings(&mut env, lang.code(), &table)?;
-            messages.insert(lang.code(), table);
+        for (name, text) in LAYOUTS {
+            let text = match &clinic.templates_dir {
+                Some(dir) if dir.join(name).is_file() => std::fs::read_to_string(dir.join(name))
+                    .with_context(|| format!("reading template {}", dir.join(name).display()))?,
+                _ => (*text).to_owned(),
+            };
+            env.add_template_owned(*name, text)
+                .with_context(|| format!("template {name}"))?;
         }
         let templates = Self {
             env,
-            messages,
-            clinic: clinic.name.clone(),
-            clinic_phone: clinic.phone.clone(),
+            catalogue,
+            clinic: clinic.clone(),
             public_url: public_url.trim_end_matches('/').to_owned(),
             patient_cancel_cutoff,
         };
@@ -127,18 +102,19 @@ impl Templates {
         Ok(templates)
     }
 
-    /// Every kind must exist in English and render in every language.
+    /// Every kind the matrix sends to a role renders in every language, in each variant
+    /// its text chooses between.
     fn check(&self) -> anyhow::Result<()> {
-        for kind in NotificationKind::ALL {
-            if self.messages["en"].get(kind.as_str()).is_none() {
-                bail!(
-                    "template messages/en.toml has no [{}] section",
-                    kind.as_str()
-                );
-            }
-            for lang in Language::ALL {
-                self.render_parts(*kind, lang, sample_context())
-                    .with_context(|| format!("template {} in {}", kind.as_str(), lang.code()))?;
+        let now = Timestamp::from_millis(0);
+        for (kind, role) in crate::notify::AUDIENCE {
+            for sample in samples(*kind, *role) {
+                for lang in Language::ALL {
+                    let mut to = sample.1.clone();
+                    to.language = lang;
+                    self.render(&sample.0, &to, now).with_context(|| {
+                        format!("message {} in {}", message_id(*kind, *role), lang.code())
+                    })?;
+                }
             }
         }
         Ok(())
@@ -147,208 +123,375 @@ impl Templates {
     /// Renders a stored notification for its recipient, as of `now` (what a patient may
     /// still do online depends on it).
     pub fn render(&self, n: &Notification, to: &User, now: Timestamp) -> anyhow::Result<Rendered> {
-        self.render_parts(n.kind, to.language, self.context(n, to, now))
-    }
-
-    /// The title and message a dashboard shows for a notification, in the recipient's
-    /// language and zone: the message's heading and its body lines.
-    pub fn in_app(&self, n: &Notification, to: &User, now: Timestamp) -> anyhow::Result<InApp> {
-        let texts = self.texts(n.kind, to.language, &self.context(n, to, now))?;
-        Ok(InApp {
-            title: texts.heading,
-            message: texts.lines.join(" "),
+        let lang = to.language;
+        let args = self.args(n, to, now);
+        let t = self.texts(n.kind, to.role, lang, &args)?;
+        let calendar = calendar_change(n);
+        let calendar_line = calendar
+            .map(|change| {
+                let id = match (change, n.kind) {
+                    (CalendarChange::Cancel, _) => "email-calendar-remove",
+                    (CalendarChange::Request, NotificationKind::AppointmentModified) => {
+                        "email-calendar-update"
+                    }
+                    (CalendarChange::Request, _) => "email-calendar-add",
+                };
+                self.format(lang, id, None, &args)
+            })
+            .transpose()?;
+        let lines: Vec<&str> = [
+            Some(t.body.as_str()),
+            Some(t.next.as_str()),
+            calendar_line.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+        let footer = self.format(lang, "email-footer", None, &args)?;
+        let c = &self.clinic;
+        let layout = context! {
+            lang => lang.code(),
+            dir => if lang.is_rtl() { "rtl" } else { "ltr" },
+            align => if lang.is_rtl() { "right" } else { "left" },
+            clinic => &c.name,
+            clinic_address => &c.address,
+            clinic_phone => &c.phone,
+            logo_url => &c.logo_url,
+            accent => &c.accent_colour,
+            subject => &t.subject,
+            heading => &t.heading,
+            lines => lines,
+            action => &t.action,
+            link => self.link(n),
+            footer => footer,
+        };
+        Ok(Rendered {
+            html: self.env.get_template("email.html")?.render(&layout)?,
+            text: self.env.get_template("email.txt")?.render(&layout)?,
+            subject: t.subject,
+            sms: t.sms,
+            calendar,
         })
     }
 
-    /// The names the message texts can use.
-    fn context(&self, n: &Notification, to: &User, now: Timestamp) -> Value {
-        let d = &n.data;
-        let starts_at = d
-            .get("starts_at")
-            .and_then(|v| v.as_str())
-            .and_then(|s| Timestamp::parse_rfc3339(s).ok());
-        // The patient's cut-off, as the lifecycle applies it: past it, cancelling or moving
-        // online is refused, so messages say to call the clinic instead.
-        let can_change_online = starts_at.is_some_and(|s| now.plus(self.patient_cancel_cutoff) < s);
-        let when = |key: &str| {
-            d.get(key)
-                .and_then(|v| v.as_str())
-                .and_then(|s| Timestamp::parse_rfc3339(s).ok())
-                .map(|t| local_when(t, to))
-        };
-        let link = n.link.as_ref().map(|l| format!("{}{}", self.public_url, l));
-        context! {
-            clinic => &self.clinic,
-            recipient => to.name.as_str(),
-            patient => d.get("patient_name"),
-            practitioner => d.get("practitioner_name"),
-            when => when("starts_at").or_else(|| when("first_slot_starts_at")),
-            previous_when => when("previous_starts_at"),
-            first_when => when("first_slot_starts_at"),
-            reason => d.get("status_reason"),
-            note => d.get("note"),
-            slot_count => d.get("slot_ids").and_then(|s| s.as_array()).map(|s| s.len()),
-            title => &n.title,
-            message => &n.message,
-            link => link,
-            can_change_online => can_change_online,
-            clinic_phone => &self.clinic_phone,
-        }
+    /// The title and message a dashboard shows: the heading, and the body with its second
+    /// paragraph. No attachment is ever mentioned: only emails carry one.
+    pub fn in_app(&self, n: &Notification, to: &User, now: Timestamp) -> anyhow::Result<InApp> {
+        let args = self.args(n, to, now);
+        let t = self.texts(n.kind, to.role, to.language, &args)?;
+        let message = [t.body, t.next]
+            .into_iter()
+            .filter(|l| !l.trim().is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok(InApp {
+            title: t.heading,
+            message,
+        })
     }
 
-    /// Every text of a kind in a language (English when the language lacks it).
-    fn texts(&self, kind: NotificationKind, lang: Language, ctx: &Value) -> anyhow::Result<Texts> {
-        let table = |l: &str| {
-            self.messages
-                .get(l)
-                .and_then(|m| m.get(kind.as_str()))
-                .and_then(|v| v.as_table())
+    /// The iCalendar file an email carries, if its notification changes a calendar:
+    /// organised by the practitioner (named) from the clinic's sender address, the
+    /// recipient as attendee, at the clinic's address, with how to reach the clinic.
+    pub fn calendar(
+        &self,
+        n: &Notification,
+        to: &User,
+        sender: &str,
+        uid_domain: &str,
+        now: Timestamp,
+    ) -> anyhow::Result<Option<(CalendarChange, String)>> {
+        let (Some(change), Some(a)) = (calendar_change(n), n.data.appointment()) else {
+            return Ok(None);
         };
-        let (lang, strings) = match table(lang.code()) {
-            Some(t) => (lang, t),
-            None => (Language::En, table("en").context("no English text")?),
+        let args = self.args(n, to, now);
+        let lang = to.language;
+        let summary = match to.role {
+            Role::Practitioner => "calendar-summary-practitioner",
+            _ => "calendar-summary",
         };
-        let prefix = format!("{}/{}", lang.code(), kind.as_str());
-        let render = |name: String| -> anyhow::Result<String> {
-            Ok(self.env.get_template(&name)?.render(ctx)?)
+        let summary = self.format(lang, summary, None, &args)?;
+        let description = self.format(lang, "calendar-description", None, &args)?;
+        let event = CalendarEvent {
+            uid: format!("appointment-{}.{uid_domain}", a.appointment_id),
+            sequence: a.appointment_version,
+            starts_at: a.starts_at,
+            ends_at: a.ends_at,
+            summary: strip_isolation(&summary),
+            description: strip_isolation(&description),
+            location: self
+                .clinic
+                .address
+                .clone()
+                .unwrap_or_else(|| self.clinic.name.clone()),
+            organizer: CalendarParty {
+                name: a.practitioner_name.clone(),
+                email: sender.to_owned(),
+            },
+            attendee: CalendarParty {
+                name: to.name.as_str().to_owned(),
+                email: to.email.as_str().to_owned(),
+            },
         };
-        let text_of = |key: &str| -> anyhow::Result<String> {
-            match strings.get(key).and_then(|v| v.as_str()) {
-                Some(_) => render(format!("{prefix}/{key}")),
-                None => Ok(String::new()),
+        Ok(Some((change, calendar_for(&event, change, now))))
+    }
+
+    /// The absolute address of a notification's page.
+    fn link(&self, n: &Notification) -> Option<String> {
+        n.link.as_ref().map(|l| format!("{}{}", self.public_url, l))
+    }
+
+    /// The values the catalogue's notification messages use.
+    fn args(&self, n: &Notification, to: &User, now: Timestamp) -> Args<'static> {
+        let lang = to.language;
+        let when = |t: Timestamp| catalogue::when(t, &to.time_zone, lang, TimeStyle::Long);
+        let yes = |b: bool| if b { "yes" } else { "no" };
+        let mut args = Args::new();
+        let c = &self.clinic;
+        args.set("clinic", c.name.clone());
+        args.set("has_phone", yes(c.phone.is_some()));
+        args.set("phone", c.phone.clone().unwrap_or_default());
+        args.set(
+            "link",
+            self.link(n).unwrap_or_else(|| self.public_url.clone()),
+        );
+        match &n.data {
+            Payload::Appointment(a) => {
+                args.set("patient", a.patient_name.clone());
+                args.set("practitioner", a.practitioner_name.clone());
+                args.set("when", when(a.starts_at));
+                args.set(
+                    "previous",
+                    a.previous_starts_at.map(when).unwrap_or_default(),
+                );
+                args.set("status", a.status.as_str());
+                args.set("by", a.cancelled_by.map_or("system", |b| b.as_str()));
+                let reason = a.status_reason.clone().filter(|r| !r.trim().is_empty());
+                args.set("has_reason", yes(reason.is_some()));
+                args.set("reason", reason.unwrap_or_default());
+                args.set(
+                    "urgency",
+                    self.catalogue
+                        .text(lang, &format!("urgency-{}", a.urgency.as_str())),
+                );
+                args.set("online", yes(self.can_change_online(a, now)));
             }
-        };
+            Payload::Availability(v) => {
+                args.set("practitioner", v.practitioner_name.clone());
+                args.set("count", catalogue::number(v.slot_ids.len()));
+                args.set("has_first", yes(v.first_slot_starts_at.is_some()));
+                args.set(
+                    "first",
+                    v.first_slot_starts_at.map(when).unwrap_or_default(),
+                );
+                let note = v.note.clone().filter(|n| !n.trim().is_empty());
+                args.set("has_note", yes(note.is_some()));
+                args.set("note", note.unwrap_or_default());
+            }
+            Payload::Notice(notice) => {
+                args.set("title", notice.title.clone());
+                args.set("message", notice.message.clone());
+            }
+        }
+        args
+    }
+
+    /// The patient's cut-off, as the lifecycle applies it: past it, cancelling or moving
+    /// online is refused, so messages say to call the clinic instead. A message sent at
+    /// the cut-off itself (the 2 h reminder with the default 2 h cut-off) is read after
+    /// it, so it already says to call.
+    fn can_change_online(&self, a: &AppointmentFacts, now: Timestamp) -> bool {
+        matches!(
+            a.status,
+            AppointmentStatus::Requested | AppointmentStatus::Confirmed
+        ) && now.plus(self.patient_cancel_cutoff) < a.starts_at
+    }
+
+    fn format(
+        &self,
+        lang: Language,
+        id: &str,
+        attribute: Option<&str>,
+        args: &Args<'_>,
+    ) -> anyhow::Result<String> {
+        self.catalogue
+            .try_format(lang, id, attribute, Some(args))?
+            .with_context(|| {
+                format!(
+                    "the catalogue has no {id}{}",
+                    attribute.map(|a| format!(".{a}")).unwrap_or_default()
+                )
+            })
+    }
+
+    /// Every text of a kind for a role in a language.
+    fn texts(
+        &self,
+        kind: NotificationKind,
+        role: Role,
+        lang: Language,
+        args: &Args<'_>,
+    ) -> anyhow::Result<Texts> {
+        let id = message_id(kind, role);
+        let part = |name: &str| self.format(lang, &id, Some(name), args);
+        let optional = |name: &str| self.catalogue.try_format(lang, &id, Some(name), Some(args));
         // Subjects become a header: no line breaks, whatever a name or override holds.
-        let subject: String = text_of("subject")?
+        let subject: String = part("subject")?
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let line_count = strings
-            .get("lines")
-            .and_then(|v| v.as_array())
-            .map_or(0, Vec::len);
-        let lines: Vec<String> = (0..line_count)
-            .map(|i| render(format!("{prefix}/lines/{i}")))
-            .collect::<anyhow::Result<Vec<_>>>()?
-            .into_iter()
-            .filter(|l| !l.trim().is_empty())
-            .collect();
-        let footer = match self.messages.get(lang.code()).and_then(|m| m.get("footer")) {
-            Some(_) => render(format!("{}/footer", lang.code()))?,
-            None => String::new(),
-        };
-        let sms = match strings.get("sms").and_then(|v| v.as_str()) {
-            Some(_) => Some(render(format!("{prefix}/sms"))?.trim().to_owned()),
-            None => None,
-        };
+        let link = self.link_text(args);
         Ok(Texts {
-            lang,
             subject,
-            heading: text_of("heading")?,
-            lines,
-            action: text_of("action")?,
-            footer,
-            sms,
-        })
-    }
-
-    fn render_parts(
-        &self,
-        kind: NotificationKind,
-        lang: Language,
-        ctx: Value,
-    ) -> anyhow::Result<Rendered> {
-        let t = self.texts(kind, lang, &ctx)?;
-        let layout_ctx = context! {
-            ..ctx.clone(),
-            ..context! {
-                lang => t.lang.code(),
-                dir => if t.lang.is_rtl() { "rtl" } else { "ltr" },
-                align => if t.lang.is_rtl() { "right" } else { "left" },
-                subject => &t.subject,
-                heading => &t.heading,
-                lines => &t.lines,
-                action => &t.action,
-                footer => &t.footer,
-            }
-        };
-        let html = self.env.get_template("email.html")?.render(&layout_ctx)?;
-        let text = self.env.get_template("email.txt")?.render(&layout_ctx)?;
-        Ok(Rendered {
-            subject: t.subject,
-            html,
-            text,
-            sms: t.sms,
-        })
-    }
-
-    pub fn clinic(&self) -> &str {
-        &self.clinic
-    }
-}
-
-/// Compiles every text of a language once, at load, as a named template
-/// (`fr/appointment_confirmed/subject`, `fr/appointment_confirmed/lines/0`, `fr/footer`),
-/// so that sending a message renders them without parsing them again.
-fn compile_strings(
-    env: &mut Environment<'static>,
-    lang: &str,
-    table: &toml::Table,
-) -> anyhow::Result<()> {
-    let mut add = |name: String, src: &str| {
-        env.add_template_owned(name.clone(), src.to_owned())
-            .with_context(|| format!("template {name}"))
-    };
-    for (key, value) in table {
-        match value {
-            toml::Value::String(src) => add(format!("{lang}/{key}"), src)?,
-            toml::Value::Table(kind) => {
-                for (part, value) in kind {
-                    match value {
-                        toml::Value::String(src) => add(format!("{lang}/{key}/{part}"), src)?,
-                        toml::Value::Array(items) => {
-                            for (i, item) in items.iter().enumerate() {
-                                let src = item.as_str().with_context(|| {
-                                    format!(
-                                        "template {lang}/{key}/{part}: every entry must be text"
-                                    )
-                                })?;
-                                add(format!("{lang}/{key}/{part}/{i}"), src)?;
-                            }
-                        }
-                        _ => {}
-                    }
+            heading: part("heading")?,
+            body: part("body")?,
+            next: optional("next")?.unwrap_or_default(),
+            action: part("action")?,
+            // A link stays a plain run at the end of an SMS: isolation marks around it
+            // could be taken into the address by a phone's link detection.
+            sms: optional("sms")?.map(|s| {
+                let s = s.trim().to_owned();
+                match &link {
+                    Some(l) => s.replace(&format!("\u{2068}{l}\u{2069}"), l),
+                    None => s,
                 }
-            }
-            _ => {}
+            }),
+        })
+    }
+
+    fn link_text(&self, args: &Args<'_>) -> Option<String> {
+        match args.get("link") {
+            Some(fluent_bundle::FluentValue::String(s)) => Some(s.to_string()),
+            _ => None,
         }
     }
-    Ok(())
-}
 
-fn sample_context() -> Value {
-    context! {
-        clinic => "Clinic", recipient => "R", patient => "P", practitioner => "D", when => "W",
-        previous_when => "V", first_when => "F", reason => "X", note => "N", slot_count => 1,
-        title => "T", message => "M", link => "http://x/",
+    pub fn clinic(&self) -> &ClinicSettings {
+        &self.clinic
+    }
+
+    pub fn catalogue(&self) -> &Arc<Catalogue> {
+        &self.catalogue
     }
 }
 
-/// The start in the recipient's zone and language, with the zone named:
-/// `mardi 1 décembre 2026, 09:00 (Europe/Paris)`.
-pub fn local_when(t: Timestamp, to: &User) -> String {
-    let locale = match to.language {
-        Language::En => Locale::en_GB,
-        Language::Fr => Locale::fr_FR,
-        // Egyptian Arabic names the Gregorian months; Saudi locales use Hijri names.
-        Language::Ar => Locale::ar_EG,
+/// The catalogue message of a kind for a role: `<kind>-to-<role>`; clinic notices are
+/// the same for everyone.
+pub fn message_id(kind: NotificationKind, role: Role) -> String {
+    match kind {
+        NotificationKind::SystemNotice => "system_notice".to_owned(),
+        _ => format!("{}-to-{}", kind.as_str(), role.as_str()),
+    }
+}
+
+/// The calendar change a notification's email carries: exactly when its payload says the
+/// step changed a calendar that holds the appointment.
+pub fn calendar_change(n: &Notification) -> Option<CalendarChange> {
+    n.data.appointment().and_then(|a| a.calendar)
+}
+
+/// Removes the bidi isolation marks Fluent puts around values in right-to-left text, for
+/// places that are not shown as running text (calendar fields).
+fn strip_isolation(s: &str) -> String {
+    s.replace(['\u{2068}', '\u{2069}'], "")
+}
+
+/// Sample notifications of a kind for a role, one per variant its texts choose between.
+fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
+    use crate::domain::{CancelledBy, Email, PersonName, TimeZone, Urgency};
+    use crate::notify::payload::{AvailabilityFacts, NoticeFacts};
+    let t = Timestamp::from_millis(1_796_115_600_000);
+    let to = User {
+        id: 1,
+        role,
+        name: PersonName::parse("R").expect("sample name"),
+        email: Email::parse("r@example.org").expect("sample email"),
+        phone: None,
+        time_zone: TimeZone::parse("UTC").expect("sample zone"),
+        language: Language::En,
     };
-    let local = t.to_datetime().with_timezone(&to.time_zone.tz());
-    format!(
-        "{} ({})",
-        local.format_localized("%A %-d %B %Y, %H:%M", locale),
-        to.time_zone.name()
-    )
+    let appointment = |status, by, reason: Option<&str>, calendar| {
+        Payload::Appointment(AppointmentFacts {
+            appointment_id: 1,
+            appointment_version: 1,
+            status,
+            starts_at: t,
+            ends_at: t,
+            previous_starts_at: Some(t),
+            patient_name: "P".into(),
+            practitioner_name: "D".into(),
+            cancelled_by: by,
+            status_reason: reason.map(str::to_owned),
+            urgency: Urgency::Routine,
+            calendar,
+            reminder_offset_s: None,
+        })
+    };
+    let payloads = match kind {
+        NotificationKind::NewAvailability => vec![
+            Payload::Availability(AvailabilityFacts {
+                practitioner_id: 1,
+                practitioner_name: "D".into(),
+                slot_ids: vec![1, 2],
+                first_slot_starts_at: Some(t),
+                note: Some("N".into()),
+            }),
+            Payload::Availability(AvailabilityFacts {
+                practitioner_id: 1,
+                practitioner_name: "D".into(),
+                slot_ids: vec![],
+                first_slot_starts_at: None,
+                note: None,
+            }),
+        ],
+        NotificationKind::SystemNotice => vec![Payload::Notice(NoticeFacts {
+            title: "T".into(),
+            message: "M".into(),
+        })],
+        _ => vec![
+            appointment(
+                AppointmentStatus::Confirmed,
+                None,
+                None,
+                Some(CalendarChange::Request),
+            ),
+            appointment(
+                AppointmentStatus::Cancelled,
+                Some(CancelledBy::Practitioner),
+                Some("X"),
+                Some(CalendarChange::Cancel),
+            ),
+            appointment(
+                AppointmentStatus::Requested,
+                Some(CancelledBy::Patient),
+                None,
+                None,
+            ),
+        ],
+    };
+    payloads
+        .into_iter()
+        .map(|data| {
+            let n = Notification {
+                id: 1,
+                recipient_id: 1,
+                kind,
+                severity: crate::domain::Severity::Info,
+                title: String::new(),
+                message: String::new(),
+                link: Some("/".into()),
+                data,
+                appointment_id: None,
+                read: false,
+                read_at: None,
+                created_at: t,
+                visible_at: t,
+                seq: None,
+            };
+            (n, to.clone())
+        })
+        .collect()
 }
 
 /// Whether a template folder override exists (for start-up logging).

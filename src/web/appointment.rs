@@ -72,7 +72,7 @@ pub async fn page(
         .await?
         .into_iter()
         .map(|n| {
-            let when = short_time(n.created_at, user);
+            let when = short_time(n.visible_at, user);
             let n = localize(&state, n, user);
             Step {
                 when,

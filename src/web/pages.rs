@@ -1,10 +1,13 @@
-//! The page templates (`web/templates/`) and the interface texts (`web/i18n/`), compiled
-//! into the binary and parsed once at start.
+//! The page templates (`web/templates/`), compiled into the binary and parsed once at
+//! start, with the interface labels of the one catalogue of wording (`locales/`).
 
+use crate::catalogue::Catalogue;
+use crate::config::ClinicSettings;
 use crate::domain::Language;
 use anyhow::Context;
 use minijinja::{Environment, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 const TEMPLATES: &[(&str, &str)] = &[
     (
@@ -36,20 +39,17 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("inbox.html", include_str!("../../web/templates/inbox.html")),
 ];
 
-const TEXTS: &[(Language, &str)] = &[
-    (Language::En, include_str!("../../web/i18n/en.toml")),
-    (Language::Fr, include_str!("../../web/i18n/fr.toml")),
-    (Language::Ar, include_str!("../../web/i18n/ar.toml")),
-];
-
-/// The compiled pages and each language's texts (English fills any gap).
+/// The compiled pages and each language's labels (English fills any gap).
 pub struct Pages {
     env: Environment<'static>,
-    texts: HashMap<&'static str, BTreeMap<String, String>>,
+    catalogue: Arc<Catalogue>,
+    labels: HashMap<&'static str, BTreeMap<String, String>>,
+    /// The clinic's name, address, phone, logo and accent, shown on every page.
+    clinic: ClinicSettings,
 }
 
 impl Pages {
-    pub fn load() -> anyhow::Result<Self> {
+    pub fn load(catalogue: Arc<Catalogue>, clinic: &ClinicSettings) -> anyhow::Result<Self> {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
@@ -57,47 +57,38 @@ impl Pages {
             env.add_template(name, source)
                 .with_context(|| format!("page template {name}"))?;
         }
-        let parse = |lang: Language, source: &str| -> anyhow::Result<BTreeMap<String, String>> {
-            toml::from_str(source).with_context(|| format!("web/i18n/{}.toml", lang.code()))
-        };
-        let english = parse(Language::En, TEXTS[0].1)?;
-        let mut texts = HashMap::new();
-        for (lang, source) in TEXTS {
-            let mut table = english.clone();
-            let own = parse(*lang, source)?;
-            if let Some(extra) = own.keys().find(|k| !english.contains_key(*k)) {
-                anyhow::bail!(
-                    "web/i18n/{}.toml has {extra:?}, which English lacks",
-                    lang.code()
-                );
-            }
-            table.extend(own);
-            texts.insert(lang.code(), table);
-        }
-        Ok(Self { env, texts })
+        let labels = Language::ALL
+            .iter()
+            .map(|lang| (lang.code(), catalogue.labels(*lang)))
+            .collect();
+        Ok(Self {
+            env,
+            catalogue,
+            labels,
+            clinic: clinic.clone(),
+        })
     }
 
-    /// One interface text (its key when unknown, so a gap shows rather than breaks).
-    pub fn text(&self, lang: Language, key: &str) -> String {
-        self.texts[lang.code()]
-            .get(key)
-            .cloned()
-            .unwrap_or_else(|| key.to_owned())
+    /// One interface label (its id when unknown, so a gap shows rather than breaks).
+    pub fn text(&self, lang: Language, id: &str) -> String {
+        self.catalogue.text(lang, id)
     }
 
-    /// Whether a text exists (for messages chosen by an error code).
-    pub fn has_text(&self, key: &str) -> bool {
-        self.texts["en"].contains_key(key)
+    /// Whether a label exists (for messages chosen by an error code).
+    pub fn has_text(&self, id: &str) -> bool {
+        self.catalogue.has(id)
     }
 
-    /// Renders a page in a language; `ctx` gets `t` (the texts), `lang` and `dir`.
+    /// Renders a page in a language; `ctx` gets `t` (the labels), `lang`, `dir` and
+    /// `clinic`.
     pub fn render(&self, name: &str, lang: Language, ctx: Value) -> anyhow::Result<String> {
         let ctx = minijinja::context! {
             ..ctx,
             ..minijinja::context! {
-                t => Value::from_serialize(&self.texts[lang.code()]),
+                t => Value::from_serialize(&self.labels[lang.code()]),
                 lang => lang.code(),
                 dir => if lang.is_rtl() { "rtl" } else { "ltr" },
+                clinic => Value::from_serialize(&self.clinic),
             }
         };
         self.env
@@ -112,16 +103,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_language_translates_every_text() {
-        let pages = Pages::load().expect("pages load");
-        for lang in Language::ALL {
-            let own: BTreeMap<String, String> =
-                toml::from_str(TEXTS.iter().find(|(l, _)| l == &lang).unwrap().1).unwrap();
-            let missing: Vec<_> = pages.texts["en"]
-                .keys()
-                .filter(|k| !own.contains_key(*k))
-                .collect();
-            assert!(missing.is_empty(), "{} lacks {missing:?}", lang.code());
+    fn every_label_a_page_names_exists() {
+        // Every `t.<id>` and `t["<id>"]` in the templates is a catalogue label.
+        let pages = Pages::load(Arc::new(Catalogue::built_in()), &ClinicSettings::default())
+            .expect("pages load");
+        for (name, source) in TEMPLATES {
+            let ids = source.match_indices("t.").filter_map(|(at, _)| {
+                let before = source[..at].chars().next_back()?;
+                if before.is_alphanumeric() || before == '_' || before == '.' {
+                    return None;
+                }
+                let id: String = source[at + 2..]
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                (!id.is_empty()).then_some(id)
+            });
+            for id in ids {
+                assert!(
+                    pages.has_text(&id),
+                    "{name} names t.{id}, which the catalogue lacks"
+                );
+            }
         }
     }
 }

@@ -260,11 +260,11 @@ fn sign_in_form(
     status: StatusCode,
 ) -> PageResult {
     let error = error.map(|code| {
-        let key = format!("error.{code}");
+        let key = format!("error-{code}");
         if state.pages.has_text(&key) {
             state.pages.text(lang, &key)
         } else {
-            state.pages.text(lang, "error.invalid_credentials")
+            state.pages.text(lang, "error-invalid_credentials")
         }
     });
     let token = random_token();

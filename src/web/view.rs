@@ -7,7 +7,6 @@ use crate::http::notifications::localize;
 use crate::http::AppState;
 use crate::store::notifications;
 use crate::store::users::User;
-use chrono::Locale;
 use minijinja::Value;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -15,20 +14,14 @@ use std::collections::HashMap;
 /// Notifications shown on a page; older ones are in the API.
 const LIST_LENGTH: i64 = 30;
 
-/// `mar. 1 déc., 09:00` in the viewer's zone (the zone is named once, in the header).
+/// `mar. 1 déc. 2026, 09:00` in the viewer's zone (the zone is named once, in the header).
 pub fn short_time(t: Timestamp, to: &User) -> String {
-    let local = t.to_datetime().with_timezone(&to.time_zone.tz());
-    local
-        .format_localized("%a %-d %b %Y, %H:%M", locale(to.language))
-        .to_string()
-}
-
-fn locale(lang: Language) -> Locale {
-    match lang {
-        Language::En => Locale::en_GB,
-        Language::Fr => Locale::fr_FR,
-        Language::Ar => Locale::ar_EG,
-    }
+    crate::catalogue::when(
+        t,
+        &to.time_zone,
+        to.language,
+        crate::catalogue::TimeStyle::Short,
+    )
 }
 
 /// A notification as the list shows it, in the viewer's language.
@@ -65,7 +58,7 @@ pub async fn notifications(
                 id: n.id,
                 kind: n.kind.as_str(),
                 severity: n.severity.as_str(),
-                when: short_time(n.created_at, user),
+                when: short_time(n.visible_at, user),
                 read: n.read,
                 title: n.title,
                 message: n.message,
@@ -93,19 +86,19 @@ struct Flash {
 impl Outcome {
     fn flash(&self, state: &AppState, lang: Language) -> Option<Flash> {
         if let Some(code) = &self.error {
-            let key = format!("error.{code}");
+            let key = format!("error-{code}");
             let text = if state.pages.has_text(&key) {
                 state.pages.text(lang, &key)
             } else {
                 let detail = self.detail.as_deref().unwrap_or(code);
-                format!("{} {detail}", state.pages.text(lang, "error.other"))
+                format!("{} {detail}", state.pages.text(lang, "error-other"))
             };
             return Some(Flash {
                 kind: "error",
                 text,
             });
         }
-        let key = format!("ok.{}", self.ok.as_deref()?);
+        let key = format!("ok-{}", self.ok.as_deref()?);
         state.pages.has_text(&key).then(|| Flash {
             kind: "ok",
             text: state.pages.text(lang, &key),

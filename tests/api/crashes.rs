@@ -164,7 +164,7 @@ on_both_engines_by_engine! {
         let slot = app.slots(&doctor, &[48]).await[0];
         app.book(&patient, slot).await;
         let clock: carebell::clock::SharedClock = app.clock.clone();
-        let rival = carebell::startup::build_dispatcher(&app.settings, &app.store, &clock, Default::default()).unwrap();
+        let rival = carebell::startup::build_dispatcher(&app.settings, &app.store, &clock, Default::default()).await.unwrap();
         let first = app.dispatcher.dispatch_once();
         let rivalry = async {
             // Time passes for everyone while the slow send goes on; the rival worker keeps
@@ -202,14 +202,14 @@ on_both_engines_by_engine! {
                 recipient_id: patient.id,
                 kind: carebell::domain::NotificationKind::AppointmentConfirmed,
                 severity: carebell::domain::Severity::Success,
-                title: "Appointment confirmed".into(),
-                message: "Confirmed.".into(),
                 link: None,
-                data: json!({
+                data: serde_json::from_value(json!({
                     "appointment_id": i, "appointment_version": 2, "status": "confirmed",
                     "starts_at": "2026-12-03T09:00:00Z", "ends_at": "2026-12-03T09:30:00Z",
                     "patient_name": "Patient", "practitioner_name": "Dr Amina Haddad",
-                }),
+                    "urgency": "routine", "calendar": "request",
+                }))
+                .unwrap(),
                 appointment_id: None,
                 appointment_version: None,
                 channels: vec![carebell::domain::Channel::Email],
@@ -293,8 +293,8 @@ async fn the_live_stream_skips_nothing_when_commits_come_out_of_order() {
         .unwrap();
     let mut tx = a.begin().await.unwrap();
     let early: i64 = sqlx::query_scalar(
-        "INSERT INTO notifications (recipient_id, kind, severity, title, message, data, created_at, visible_from)
-         VALUES ($1, 'system_notice', 'info', 'Notice', 'Slow writer', '{}', $2, $2) RETURNING id",
+        "INSERT INTO notifications (recipient_id, kind, severity, data, created_at, visible_from)
+         VALUES ($1, 'system_notice', 'info', '{\"title\": \"Notice\", \"message\": \"Slow writer\"}', $2, $2) RETURNING id",
     )
     .bind(doctor.id)
     .bind(app.clock_now().millis())
@@ -328,6 +328,7 @@ async fn the_live_stream_skips_nothing_when_commits_come_out_of_order() {
     let clock: carebell::clock::SharedClock = app.clock.clone();
     let other =
         carebell::startup::build_dispatcher(&app.settings, &app.store, &clock, Default::default())
+            .await
             .unwrap();
     let books = slots[1..].iter().map(|s| app.book(&patient, *s));
     let dispatching = async {

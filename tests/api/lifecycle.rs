@@ -29,7 +29,15 @@ on_both_engines! {
         assert_eq!(a["version"], 2);
         assert_eq!(app.kinds(&patient).await, ["appointment_confirmed", "booking_received"]);
         let jobs = app.jobs(id).await;
-        assert_eq!(jobs[2..], [j("appointment_confirmed", "email", &patient), j("appointment_confirmed", "sms", &patient)]);
+        // The practitioner gets the calendar invite too (email.invite_practitioners).
+        assert_eq!(
+            jobs[2..],
+            [
+                j("appointment_confirmed", "email", &patient),
+                j("appointment_confirmed", "sms", &patient),
+                j("appointment_confirmed", "email", &doctor)
+            ]
+        );
 
         let (status, a) = app
             .post(&patient, &format!("/api/v1/appointments/{id}/cancel"), json!({"reason": "feeling better"}))
@@ -37,9 +45,9 @@ on_both_engines! {
         assert_eq!(status, StatusCode::OK, "{a}");
         assert_eq!((a["status"].as_str(), a["cancelled_by"].as_str()), (Some("cancelled"), Some("patient")));
         assert_eq!(app.kinds(&patient).await[0], "cancellation_confirmed");
-        assert_eq!(app.kinds(&doctor).await, ["patient_cancelled", "appointment_requested"]);
+        assert_eq!(app.kinds(&doctor).await, ["patient_cancelled", "appointment_confirmed", "appointment_requested"]);
         let jobs = app.jobs(id).await;
-        assert_eq!(jobs[4..], [j("cancellation_confirmed", "email", &patient), j("patient_cancelled", "email", &doctor)]);
+        assert_eq!(jobs[5..], [j("cancellation_confirmed", "email", &patient), j("patient_cancelled", "email", &doctor)]);
         assert!(jobs.iter().all(|j| j.2 == "pending"));
         // The cancelled slot is free again.
         let (_, free) = app.get(&patient, &format!("/api/v1/practitioners/{}/slots", doctor.id)).await;
@@ -72,9 +80,13 @@ on_both_engines! {
         assert_eq!(app.kinds(&doctor).await[0], "cancellation_confirmed");
         let jobs = app.jobs(second).await;
         assert_eq!(
-            jobs[jobs.len() - 2..],
-            [j("appointment_cancelled", "email", &patient), j("appointment_cancelled", "sms", &patient)],
-            "the practitioner's confirmation is in-app only"
+            jobs[jobs.len() - 3..],
+            [
+                j("appointment_cancelled", "email", &patient),
+                j("appointment_cancelled", "sms", &patient),
+                j("cancellation_confirmed", "email", &doctor)
+            ],
+            "the practitioner's own confirmation is by email only to withdraw the invite"
         );
     }
 
@@ -134,17 +146,27 @@ on_both_engines! {
         assert!(moved["data"]["previous_starts_at"].is_string(), "{moved}");
         assert_eq!(app.kinds(&doctor).await[0], "appointment_modified", "practitioner hears when the patient moves it");
         let jobs = app.jobs(id).await;
-        assert_eq!(jobs[jobs.len() - 2..], [j("appointment_modified", "email", &patient), j("appointment_modified", "sms", &patient)]);
+        assert_eq!(
+            jobs[jobs.len() - 3..],
+            [
+                j("appointment_modified", "email", &patient),
+                j("appointment_modified", "sms", &patient),
+                j("appointment_modified", "email", &doctor)
+            ]
+        );
 
         let (_, free) = app.get(&rival, &format!("/api/v1/practitioners/{}/slots", doctor.id)).await;
         let free: Vec<i64> = free["slots"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
         assert_eq!(free, [slots[0]], "the old slot is free again, the new one is held");
 
-        // When the practitioner moves it, only the patient is told.
+        // When the practitioner moves it, the patient is told, and the practitioner gets
+        // only the updated calendar invite (by email).
         let before = app.kinds(&doctor).await.len();
         let (status, _) = app.post(&doctor, &path, json!({"slot_id": slots[0]})).await;
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(app.kinds(&doctor).await.len(), before);
+        assert_eq!(app.kinds(&doctor).await.len(), before + 1);
+        let jobs = app.jobs(id).await;
+        assert_eq!(jobs.last().unwrap(), &j("appointment_modified", "email", &doctor));
         assert_eq!(app.kinds(&patient).await[0], "appointment_modified");
     }
 

@@ -115,8 +115,17 @@ impl SmsPeer {
             headers: HeaderMap,
             body: String,
         ) -> (StatusCode, Json<serde_json::Value>) {
+            // The answer is chosen by the last three digits of the recipient's number (the
+            // first `+` or form-encoded `%2B` followed by at least eight digits).
             let status = body
-                .split(|c: char| !c.is_ascii_digit())
+                .replace("%2B", "+")
+                .split('+')
+                .skip(1)
+                .map(|rest| {
+                    rest.chars()
+                        .take_while(char::is_ascii_digit)
+                        .collect::<String>()
+                })
                 .filter(|d| d.len() >= 8)
                 .find_map(|d| d[d.len() - 3..].parse::<u16>().ok())
                 .and_then(|code| StatusCode::from_u16(code).ok())

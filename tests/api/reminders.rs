@@ -176,7 +176,7 @@ on_both_engines! {
             due.sort();
             assert_eq!(due, [day_before, two_hours], "{zone} {start}");
             // The text shows the start in the recipient's local time and zone.
-            let when = carebell::templates::local_when(s, &dummy_user(zone));
+            let when = carebell::catalogue::when(s, &dummy_user(zone).time_zone, carebell::domain::Language::En, carebell::catalogue::TimeStyle::Long);
             assert!(when.starts_with(local), "{zone} {start}: {when}");
             assert!(when.ends_with(&format!("({zone})")));
         }

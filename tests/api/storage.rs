@@ -16,10 +16,8 @@ on_both_engines! {
             recipient_id: 987_654_321,
             kind: NotificationKind::SystemNotice,
             severity: Severity::Info,
-            title: "t".into(),
-            message: "m".into(),
             link: None,
-            data: serde_json::json!({}),
+            data: notice(),
             appointment_id: None,
             appointment_version: None,
             channels: vec![Channel::Email],
@@ -48,10 +46,8 @@ on_both_engines! {
                 recipient_id: patient.id,
                 kind: NotificationKind::SystemNotice,
                 severity: Severity::Info,
-                title: "t".into(),
-                message: "m".into(),
                 link: None,
-                data: serde_json::json!({"k": 1}),
+                data: notice(),
                 appointment_id: None,
                 appointment_version: None,
                 channels: vec![],
@@ -64,4 +60,11 @@ on_both_engines! {
         }
         assert_eq!(notifications::unread_count(&mut c, patient.id, now).await.unwrap(), 20);
     }
+}
+
+fn notice() -> carebell::notify::payload::Payload {
+    carebell::notify::payload::Payload::Notice(carebell::notify::payload::NoticeFacts {
+        title: "t".into(),
+        message: "m".into(),
+    })
 }

@@ -1,0 +1,277 @@
+# carebell's wording in Arabic. Every language has exactly the messages English has
+# (a test checks it). Interface labels first, then notification texts.
+
+skip_to_content = انتقل إلى المحتوى
+times_in = الأوقات بتوقيت
+unread_notifications = إشعارات غير مقروءة
+sign_in = تسجيل الدخول
+sign_out = تسجيل الخروج
+email = البريد الإلكتروني
+pw_label = كلمة المرور
+language = اللغة
+notifications = الإشعارات
+unread = غير مقروءة
+mark_all_read = تعليم الكل كمقروء
+mark_read = تعليم كمقروء
+no_notifications = لا توجد إشعارات بعد.
+back_to_dashboard = العودة إلى لوحة التحكم
+role-patient = مريض
+role-practitioner = طبيب
+role-admin = مسؤول
+patient_dashboard = مواعيدي
+appointment = الموعد
+history = ما جرى
+past_cutoff = فات أوان إلغاء هذا الموعد أو نقله عبر الإنترنت؛ يُرجى الاتصال بالعيادة.
+my_appointments = المواعيد القادمة
+no_appointments = ليس لديك أي موعد قادم.
+past_appointments = السابقة
+status-requested = بانتظار التأكيد
+status-confirmed = مؤكد
+status-declined = مرفوض
+status-cancelled = ملغى
+cancel_reason = السبب (اختياري)
+cancel = إلغاء الموعد
+move_to = نقل إلى
+reschedule = تغيير الموعد
+practitioners = الأطباء
+follow = متابعة
+following = متابَع (إيقاف)
+free_slots = الأوقات المتاحة
+no_free_slots = لا توجد أوقات متاحة حالياً.
+reason_for_visit = سبب الزيارة
+urgency = مدى الاستعجال
+urgency-routine = عادي
+urgency-soon = قريباً
+urgency-urgent = عاجل
+book = حجز
+practitioner_dashboard = عيادتي
+pending_requests = طلبات بانتظار الرد
+no_pending = لا توجد طلبات بانتظار الرد.
+accept = قبول
+decline_reason = سبب الرفض
+decline = رفض
+agenda = المواعيد المؤكدة
+no_agenda = لا شيء مؤكد بعد.
+my_slots = أوقاتي المتاحة
+add_slots = إضافة أوقات
+date = التاريخ
+from = من
+until = إلى
+minutes = دقائق لكل موعد
+notify_followers = إبلاغ المتابعين
+add = إضافة
+notify_availability = إبلاغ المتابعين بالأوقات المتاحة
+note = ملاحظة (اختيارية)
+send = إرسال
+no_slots = لا توجد أوقات قادمة.
+free = متاح
+held = محجوز
+deliveries = الإرسالات
+delivery_states = حالات الإرسال
+job-dead = فاشلة
+job-pending = قيد الانتظار
+job-sending = قيد الإرسال
+job-sent = مرسلة
+job-voided = ملغاة
+no_deliveries = لا شيء.
+kind = النوع
+channel = القناة
+recipient = المستلم
+due = الموعد
+attempts = المحاولات
+last_error = السبب
+in_flight_at_change = سُلِّم إلى المزوّد قبل تغيير الموعد؛ رسالة التغيير تتبعه.
+actions = إجراءات
+retry = إعادة المحاولة
+ok-booked = تم إرسال طلبك. سنبلغك فور تأكيده.
+ok-cancelled = تم إلغاء الموعد.
+ok-rescheduled = تم نقل الموعد.
+ok-followed = ستصلك أخبار الأوقات المتاحة الجديدة.
+ok-unfollowed = لم تعد تتابع هذا الطبيب.
+ok-accepted = تم القبول. تم إبلاغ المريض.
+ok-declined = تم الرفض. تم إبلاغ المريض.
+ok-slots_added = تمت إضافة الأوقات.
+ok-notified = تم إبلاغ متابعيك.
+ok-retried = أعيد الإرسال إلى قائمة الانتظار.
+ok-read = تم التعليم كمقروء.
+ok-all_read = تم تعليم الكل كمقروء.
+error-other = لم تنجح العملية:
+error-invalid_credentials = البريد الإلكتروني أو كلمة المرور غير صحيحة.
+error-too_many_attempts = محاولات فاشلة كثيرة. انتظر بضع دقائق ثم حاول مجدداً.
+error-busy = الخادم مشغول. حاول مجدداً بعد لحظة.
+error-csrf_failed = انتهت صلاحية هذا النموذج. أعد تحميل الصفحة وحاول مجدداً.
+error-slot_taken = حجز شخص آخر هذا الوقت قبلك. اختر وقتاً آخر.
+error-slot_overlap = هذه الأوقات تتداخل مع أوقات موجودة.
+error-slot_in_use = هذا الوقت محجوز.
+error-invalid_transition = لم يعد بالإمكان تغيير هذا الموعد بهذه الطريقة.
+error-appointment_started = لقد بدأ هذا الموعد بالفعل.
+error-cancellation_cutoff_passed = فات وقت الإلغاء عبر الإنترنت. يرجى الاتصال بالعيادة.
+error-concurrent_modification = غيّر شخص آخر ذلك في الوقت نفسه. تحقق وحاول مجدداً.
+error-not_found = لم يعد هذا موجوداً.
+error-not_dead = لا يمكن إعادة إلا الإرسالات الفاشلة.
+error-internal_error = حدث خطأ من جهتنا. يرجى المحاولة مجدداً.
+
+## الإشعارات: انظر en.ftl للأسماء والقيم.
+
+booking_received-to-patient =
+    .subject = تم استلام الحجز: { $when }
+    .heading = استلمنا طلب حجزك
+    .body = تم استلام طلبك لموعد مع { $practitioner } يوم { $when }. سنخبرك فور تأكيده.
+    .action = عرض موعدي
+
+appointment_requested-to-practitioner =
+    .subject = طلب موعد جديد: { $patient }، { $when }
+    .heading = طلب موعد جديد
+    .body = طلب { $patient } موعدًا يوم { $when } (الأولوية: { $urgency }).
+    .next = اقبله أو ارفضه من صفحة الموعد.
+    .action = مراجعة الطلب
+
+appointment_confirmed-to-patient =
+    .subject = تم تأكيد الموعد: { $when }
+    .heading = تم تأكيد موعدك
+    .body = أكّد { $practitioner } موعدك يوم { $when }.
+    .action = عرض موعدي
+    .sms = { $clinic }: تم تأكيد موعدك مع { $practitioner } يوم { $when }. لإدارته: { $link }
+
+appointment_confirmed-to-practitioner =
+    .subject = تم التأكيد: { $patient }، { $when }
+    .heading = أكّدت موعدًا
+    .body = أكّدت الموعد مع { $patient } يوم { $when }.
+    .action = عرض الموعد
+
+appointment_declined-to-patient =
+    .subject = تم رفض طلب الموعد
+    .heading = تم رفض طلبك
+    .body = تعذّر على { $practitioner } قبول طلبك ليوم { $when }.{ $has_reason ->
+        [yes] { " " }السبب: { $reason }
+       *[no] {""}
+    }
+    .next = يمكنك حجز وقت آخر.
+    .action = البحث عن وقت آخر
+
+cancellation_confirmed-to-patient =
+    .subject = تم تأكيد الإلغاء: { $when }
+    .heading = تم تأكيد الإلغاء
+    .body = تم إلغاء موعدك مع { $practitioner } يوم { $when }.
+    .next = يمكنك حجز وقت آخر متى شئت.
+    .action = عرض الموعد
+
+cancellation_confirmed-to-practitioner =
+    .subject = ألغيت: { $patient }، { $when }
+    .heading = تم تأكيد الإلغاء
+    .body = ألغيت الموعد مع { $patient } يوم { $when }. تم إبلاغ { $patient }.
+    .action = عرض الموعد
+
+patient_cancelled-to-practitioner =
+    .subject = ألغاه المريض: { $patient }، { $when }
+    .heading = ألغى مريض موعده
+    .body = ألغى { $patient } الموعد المحدد يوم { $when }.{ $has_reason ->
+        [yes] { " " }السبب: { $reason }
+       *[no] {""}
+    }
+    .next = أصبح الوقت متاحًا من جديد.
+    .action = عرض الموعد
+
+appointment_cancelled-to-patient =
+    .subject = تم إلغاء الموعد: { $when }
+    .heading = تم إلغاء موعدك
+    .body = { $by ->
+        [practitioner] ألغى { $practitioner } موعدك يوم { $when }.
+       *[system] ألغت { $clinic } موعدك مع { $practitioner } يوم { $when }.
+    }{ $has_reason ->
+        [yes] { " " }السبب: { $reason }
+       *[no] {""}
+    }
+    .next = نعتذر عن الإزعاج. يمكنك حجز وقت آخر.
+    .action = حجز وقت آخر
+    .sms = { $clinic }: تم إلغاء موعدك مع { $practitioner } يوم { $when }. التفاصيل: { $link }
+
+appointment_cancelled-to-practitioner =
+    .subject = ألغته العيادة: { $patient }، { $when }
+    .heading = ألغت العيادة موعدًا
+    .body = ألغت { $clinic } الموعد مع { $patient } يوم { $when }.{ $has_reason ->
+        [yes] { " " }السبب: { $reason }
+       *[no] {""}
+    }
+    .action = عرض الموعد
+
+appointment_modified-to-patient =
+    .subject = تم نقل الموعد إلى { $when }
+    .heading = تم نقل موعدك
+    .body = تم نقل موعدك مع { $practitioner } من { $previous } إلى { $when }.
+    .next = { $status ->
+        [requested] لا يزال بانتظار التأكيد.
+       *[other] {""}
+    }
+    .action = عرض موعدي
+    .sms = { $clinic }: أصبح موعدك مع { $practitioner } يوم { $when }. التفاصيل: { $link }
+
+appointment_modified-to-practitioner =
+    .subject = تم نقل موعد: { $patient }، { $when }
+    .heading = تم نقل موعد
+    .body = { $by ->
+        [patient] نقل { $patient } موعده من { $previous } إلى { $when }.
+        [practitioner] نقلت الموعد مع { $patient } من { $previous } إلى { $when }.
+       *[system] نقلت { $clinic } الموعد مع { $patient } من { $previous } إلى { $when }.
+    }
+    .action = عرض الموعد
+
+appointment_reminder-to-patient =
+    .subject = تذكير: موعد يوم { $when }
+    .heading = تذكير بالموعد
+    .body = موعدك مع { $practitioner } يوم { $when }.
+    .next = { $online ->
+        [yes] إذا تعذّر عليك الحضور، يرجى الإلغاء ليستفيد غيرك من الوقت.
+       *[no] إذا تعذّر عليك الحضور، يرجى الاتصال بالعيادة{ $has_phone ->
+            [yes] { " " }على الرقم { $phone }
+           *[no] {""}
+        }: فات أوان الإلغاء عبر الإنترنت.
+    }
+    .action = عرض موعدي
+    .sms = { $clinic }: تذكير بموعدك مع { $practitioner } يوم { $when }. { $online ->
+        [yes] للإلغاء أو النقل: { $link }
+       *[no] لا تستطيع الحضور؟ اتصل { $has_phone ->
+            [yes] على { $phone }
+           *[no] بالعيادة
+        }.
+    }
+
+new_availability-to-patient =
+    .subject = مواعيد جديدة لدى { $practitioner }
+    .heading = تتوفر أوقات جديدة
+    .body = لدى { $practitioner } { free-times }{ $has_first ->
+        [yes] ، أولها يوم { $first }
+       *[no] {""}
+    }.{ $has_note ->
+        [yes] { " " }{ $note }
+       *[no] {""}
+    }
+    .action = حجز وقت
+
+system_notice =
+    .subject = { $title }
+    .heading = { $title }
+    .body = { $message }
+    .action = فتح لوحة التحكم
+
+free-times = { $count ->
+    [zero] لا أوقات متاحة
+    [one] وقت متاح واحد
+    [two] وقتان متاحان
+    [few] { $count } أوقات متاحة
+    [many] { $count } وقتًا متاحًا
+   *[other] { $count } وقت متاح
+}
+
+## ما يضيفه البريد الإلكتروني.
+
+email-footer = تصلك هذه الرسالة لأن لديك حسابًا لدى { $clinic }.
+email-calendar-add = ملف التقويم المرفق يضيفه إلى تقويمك.
+email-calendar-update = ملف التقويم المرفق يحدّث تقويمك.
+email-calendar-remove = ملف التقويم المرفق يزيله من تقويمك.
+calendar-summary = موعد مع { $practitioner }
+calendar-summary-practitioner = موعد: { $patient }
+calendar-description = مع { $practitioner }، { $clinic }. { $has_phone ->
+    [yes] للتعديل أو الإلغاء: { $link } أو { $phone }.
+   *[no] للتعديل أو الإلغاء: { $link }.
+}

@@ -1,0 +1,280 @@
+# carebell's wording in English. Every language has exactly the messages English has
+# (a test checks it). Interface labels first, then notification texts.
+
+skip_to_content = Skip to content
+times_in = Times in
+unread_notifications = unread notifications
+sign_in = Sign in
+sign_out = Sign out
+email = Email
+pw_label = Password
+language = Language
+notifications = Notifications
+unread = unread
+mark_all_read = Mark all read
+mark_read = Mark read
+no_notifications = No notifications yet.
+back_to_dashboard = Back to the dashboard
+role-patient = Patient
+role-practitioner = Practitioner
+role-admin = Administrator
+patient_dashboard = My appointments
+appointment = Appointment
+history = What happened
+past_cutoff = It is too late to cancel or move this appointment online; please call the clinic.
+my_appointments = Upcoming appointments
+no_appointments = You have no upcoming appointment.
+past_appointments = Earlier
+status-requested = Awaiting confirmation
+status-confirmed = Confirmed
+status-declined = Declined
+status-cancelled = Cancelled
+cancel_reason = Reason (optional)
+cancel = Cancel appointment
+move_to = Move to
+reschedule = Reschedule
+practitioners = Practitioners
+follow = Follow
+following = Following (stop)
+free_slots = Free times
+no_free_slots = No free time at the moment.
+reason_for_visit = Reason for the visit
+urgency = How soon
+urgency-routine = Routine
+urgency-soon = Soon
+urgency-urgent = Urgent
+book = Book
+practitioner_dashboard = My practice
+pending_requests = Requests to answer
+no_pending = No request waiting.
+accept = Accept
+decline_reason = Reason for declining
+decline = Decline
+agenda = Confirmed agenda
+no_agenda = Nothing confirmed yet.
+my_slots = My free times
+add_slots = Add times
+date = Date
+from = From
+until = Until
+minutes = Minutes each
+notify_followers = Tell my followers
+add = Add
+notify_availability = Tell followers I have free times
+note = Note (optional)
+send = Send
+no_slots = No upcoming times.
+free = free
+held = booked
+deliveries = Deliveries
+delivery_states = Delivery states
+job-dead = Dead letters
+job-pending = Pending
+job-sending = Sending
+job-sent = Sent
+job-voided = Voided
+no_deliveries = None.
+kind = Kind
+channel = Channel
+recipient = Recipient
+due = Due
+attempts = Attempts
+last_error = Reason
+in_flight_at_change = Already sent to the provider when the appointment changed; the change message follows it.
+actions = Actions
+retry = Retry
+ok-booked = Your request was sent. You will be told when it is confirmed.
+ok-cancelled = The appointment is cancelled.
+ok-rescheduled = The appointment was moved.
+ok-followed = You will hear about new free times.
+ok-unfollowed = You no longer follow this practitioner.
+ok-accepted = Accepted. The patient is told.
+ok-declined = Declined. The patient is told.
+ok-slots_added = The times were added.
+ok-notified = Your followers are told.
+ok-retried = The delivery is queued again.
+ok-read = Marked read.
+ok-all_read = All marked read.
+error-other = That did not work:
+error-invalid_credentials = Email or password is wrong.
+error-too_many_attempts = Too many failed attempts. Wait a few minutes and try again.
+error-busy = The server is busy. Try again in a moment.
+error-csrf_failed = This form expired. Reload the page and try again.
+error-slot_taken = Someone booked that time first. Choose another.
+error-slot_overlap = Those times overlap times you already have.
+error-slot_in_use = That time is booked.
+error-invalid_transition = That appointment cannot change that way any more.
+error-appointment_started = That appointment has already started.
+error-cancellation_cutoff_passed = It is too late to cancel online. Please call the practice.
+error-concurrent_modification = Someone changed that at the same time. Look again and retry.
+error-not_found = That no longer exists.
+error-not_dead = Only dead deliveries can be retried.
+error-internal_error = Something went wrong on our side. Please try again.
+
+## Notifications: one message per kind and recipient role, `<kind>-to-<role>`.
+## Attributes: subject, heading, body (the in-app text and the email's first paragraph),
+## next (an optional second paragraph), action (the email's button), sms (where the
+## matrix sends one: short, never the reason for the visit).
+## Values: $clinic, $patient, $practitioner, $when, $previous, $status, $by, $urgency,
+## $has_reason/$reason (what the practice typed), $online (yes: the patient may still
+## cancel or move online), $has_phone/$phone (the clinic's), $link, and for availability
+## $count, $has_first/$first, $has_note/$note.
+
+booking_received-to-patient =
+    .subject = Booking received: { $when }
+    .heading = We received your booking
+    .body = Your request for an appointment with { $practitioner } on { $when } was received. You will be told as soon as it is confirmed.
+    .action = View my appointment
+
+appointment_requested-to-practitioner =
+    .subject = New appointment request: { $patient }, { $when }
+    .heading = New appointment request
+    .body = { $patient } asked for an appointment on { $when } (urgency: { $urgency }).
+    .next = Accept or decline it from the appointment page.
+    .action = Review the request
+
+appointment_confirmed-to-patient =
+    .subject = Appointment confirmed: { $when }
+    .heading = Your appointment is confirmed
+    .body = { $practitioner } confirmed your appointment on { $when }.
+    .action = View my appointment
+    .sms = { $clinic }: appointment with { $practitioner } confirmed for { $when }. Manage it: { $link }
+
+appointment_confirmed-to-practitioner =
+    .subject = Confirmed: { $patient }, { $when }
+    .heading = You confirmed an appointment
+    .body = You confirmed the appointment with { $patient } on { $when }.
+    .action = View the appointment
+
+appointment_declined-to-patient =
+    .subject = Appointment request declined
+    .heading = Your request was declined
+    .body = { $practitioner } could not accept your request for { $when }.{ $has_reason ->
+        [yes] { " " }Reason: { $reason }
+       *[no] {""}
+    }
+    .next = You can book another time.
+    .action = Find another time
+
+cancellation_confirmed-to-patient =
+    .subject = Cancellation confirmed: { $when }
+    .heading = Cancellation confirmed
+    .body = Your appointment with { $practitioner } on { $when } is cancelled.
+    .next = You can book another time whenever you wish.
+    .action = View the appointment
+
+cancellation_confirmed-to-practitioner =
+    .subject = You cancelled: { $patient }, { $when }
+    .heading = Cancellation confirmed
+    .body = You cancelled the appointment with { $patient } on { $when }. { $patient } has been told.
+    .action = View the appointment
+
+patient_cancelled-to-practitioner =
+    .subject = Cancelled by the patient: { $patient }, { $when }
+    .heading = A patient cancelled
+    .body = { $patient } cancelled the appointment on { $when }.{ $has_reason ->
+        [yes] { " " }Reason: { $reason }
+       *[no] {""}
+    }
+    .next = The time is free again.
+    .action = View the appointment
+
+appointment_cancelled-to-patient =
+    .subject = Appointment cancelled: { $when }
+    .heading = Your appointment was cancelled
+    .body = { $by ->
+        [practitioner] { $practitioner } cancelled your appointment on { $when }.
+       *[system] { $clinic } cancelled your appointment with { $practitioner } on { $when }.
+    }{ $has_reason ->
+        [yes] { " " }Reason: { $reason }
+       *[no] {""}
+    }
+    .next = We are sorry for the inconvenience. You can book another time.
+    .action = Book another time
+    .sms = { $clinic }: your appointment with { $practitioner } on { $when } was cancelled. Details: { $link }
+
+appointment_cancelled-to-practitioner =
+    .subject = Cancelled by the clinic: { $patient }, { $when }
+    .heading = The clinic cancelled an appointment
+    .body = { $clinic } cancelled the appointment with { $patient } on { $when }.{ $has_reason ->
+        [yes] { " " }Reason: { $reason }
+       *[no] {""}
+    }
+    .action = View the appointment
+
+appointment_modified-to-patient =
+    .subject = Appointment moved to { $when }
+    .heading = Your appointment was moved
+    .body = Your appointment with { $practitioner } was moved from { $previous } to { $when }.
+    .next = { $status ->
+        [requested] It still awaits confirmation.
+       *[other] {""}
+    }
+    .action = View my appointment
+    .sms = { $clinic }: your appointment with { $practitioner } is now on { $when }. Details: { $link }
+
+appointment_modified-to-practitioner =
+    .subject = Appointment moved: { $patient }, { $when }
+    .heading = An appointment was moved
+    .body = { $by ->
+        [patient] { $patient } moved their appointment from { $previous } to { $when }.
+        [practitioner] You moved the appointment with { $patient } from { $previous } to { $when }.
+       *[system] { $clinic } moved the appointment with { $patient } from { $previous } to { $when }.
+    }
+    .action = View the appointment
+
+appointment_reminder-to-patient =
+    .subject = Reminder: appointment { $when }
+    .heading = Appointment reminder
+    .body = Your appointment with { $practitioner } is on { $when }.
+    .next = { $online ->
+        [yes] If you cannot come, please cancel so someone else can have the time.
+       *[no] If you cannot come, please call the clinic{ $has_phone ->
+            [yes] { " " }on { $phone }
+           *[no] {""}
+        }: it is too late to cancel online.
+    }
+    .action = View my appointment
+    .sms = { $clinic }: reminder, appointment with { $practitioner } on { $when }. { $online ->
+        [yes] To cancel or move: { $link }
+       *[no] Cannot come? Call { $has_phone ->
+            [yes] { $phone }
+           *[no] the clinic
+        }.
+    }
+
+new_availability-to-patient =
+    .subject = New availability with { $practitioner }
+    .heading = New times are available
+    .body = { $practitioner } has { free-times }{ $has_first ->
+        [yes] ; the first is on { $first }
+       *[no] {""}
+    }.{ $has_note ->
+        [yes] { " " }{ $note }
+       *[no] {""}
+    }
+    .action = Book a time
+
+system_notice =
+    .subject = { $title }
+    .heading = { $title }
+    .body = { $message }
+    .action = Open the dashboard
+
+free-times = { $count ->
+    [one] { $count } free time
+   *[other] { $count } free times
+}
+
+## What an email adds.
+
+email-footer = You receive this message because you have an account with { $clinic }.
+email-calendar-add = The attached calendar file adds it to your calendar.
+email-calendar-update = The attached calendar file updates your calendar.
+email-calendar-remove = The attached calendar file removes it from your calendar.
+calendar-summary = Appointment with { $practitioner }
+calendar-summary-practitioner = Appointment: { $patient }
+calendar-description = With { $practitioner } at { $clinic }. { $has_phone ->
+    [yes] To change or cancel, open { $link } or call { $phone }.
+   *[no] To change or cancel, open { $link }.
+}

@@ -1,0 +1,273 @@
+# carebell's wording in French. Every language has exactly the messages English has
+# (a test checks it). Interface labels first, then notification texts.
+
+skip_to_content = Aller au contenu
+times_in = Heures en
+unread_notifications = notifications non lues
+sign_in = Se connecter
+sign_out = Se déconnecter
+email = E-mail
+pw_label = Mot de passe
+language = Langue
+notifications = Notifications
+unread = non lues
+mark_all_read = Tout marquer comme lu
+mark_read = Marquer comme lu
+no_notifications = Aucune notification pour l’instant.
+back_to_dashboard = Retour au tableau de bord
+role-patient = Patient
+role-practitioner = Praticien
+role-admin = Administrateur
+patient_dashboard = Mes rendez-vous
+appointment = Rendez-vous
+history = Historique
+past_cutoff = Il est trop tard pour annuler ou déplacer ce rendez-vous en ligne ; appelez le cabinet.
+my_appointments = Rendez-vous à venir
+no_appointments = Vous n’avez aucun rendez-vous à venir.
+past_appointments = Précédents
+status-requested = En attente de confirmation
+status-confirmed = Confirmé
+status-declined = Refusé
+status-cancelled = Annulé
+cancel_reason = Motif (facultatif)
+cancel = Annuler le rendez-vous
+move_to = Déplacer au
+reschedule = Déplacer
+practitioners = Praticiens
+follow = Suivre
+following = Suivi (arrêter)
+free_slots = Créneaux libres
+no_free_slots = Aucun créneau libre pour le moment.
+reason_for_visit = Motif de la consultation
+urgency = Délai souhaité
+urgency-routine = Habituel
+urgency-soon = Bientôt
+urgency-urgent = Urgent
+book = Réserver
+practitioner_dashboard = Mon cabinet
+pending_requests = Demandes à traiter
+no_pending = Aucune demande en attente.
+accept = Accepter
+decline_reason = Motif du refus
+decline = Refuser
+agenda = Agenda confirmé
+no_agenda = Rien de confirmé pour l’instant.
+my_slots = Mes créneaux
+add_slots = Ajouter des créneaux
+date = Date
+from = De
+until = À
+minutes = Minutes chacun
+notify_followers = Prévenir mes abonnés
+add = Ajouter
+notify_availability = Prévenir mes abonnés de mes disponibilités
+note = Note (facultative)
+send = Envoyer
+no_slots = Aucun créneau à venir.
+free = libre
+held = réservé
+deliveries = Envois
+delivery_states = États des envois
+job-dead = En échec
+job-pending = En attente
+job-sending = En cours
+job-sent = Envoyés
+job-voided = Annulés
+no_deliveries = Aucun.
+kind = Type
+channel = Canal
+recipient = Destinataire
+due = Prévu
+attempts = Tentatives
+last_error = Motif
+in_flight_at_change = Déjà remis au prestataire quand le rendez-vous a changé ; le message du changement le suit.
+actions = Actions
+retry = Réessayer
+ok-booked = Votre demande est envoyée. Vous serez prévenu dès sa confirmation.
+ok-cancelled = Le rendez-vous est annulé.
+ok-rescheduled = Le rendez-vous a été déplacé.
+ok-followed = Vous serez prévenu des nouveaux créneaux.
+ok-unfollowed = Vous ne suivez plus ce praticien.
+ok-accepted = Accepté. Le patient est prévenu.
+ok-declined = Refusé. Le patient est prévenu.
+ok-slots_added = Les créneaux ont été ajoutés.
+ok-notified = Vos abonnés sont prévenus.
+ok-retried = L’envoi est relancé.
+ok-read = Marquée comme lue.
+ok-all_read = Tout est marqué comme lu.
+error-other = Cela n’a pas fonctionné :
+error-invalid_credentials = E-mail ou mot de passe incorrect.
+error-too_many_attempts = Trop d’essais infructueux. Patientez quelques minutes.
+error-busy = Le serveur est occupé. Réessayez dans un instant.
+error-csrf_failed = Ce formulaire a expiré. Rechargez la page et réessayez.
+error-slot_taken = Quelqu’un a réservé ce créneau avant vous. Choisissez-en un autre.
+error-slot_overlap = Ces créneaux chevauchent des créneaux existants.
+error-slot_in_use = Ce créneau est réservé.
+error-invalid_transition = Ce rendez-vous ne peut plus changer ainsi.
+error-appointment_started = Ce rendez-vous a déjà commencé.
+error-cancellation_cutoff_passed = Il est trop tard pour annuler en ligne. Appelez le cabinet.
+error-concurrent_modification = Quelqu’un l’a modifié en même temps. Vérifiez et réessayez.
+error-not_found = Cela n’existe plus.
+error-not_dead = Seuls les envois en échec peuvent être relancés.
+error-internal_error = Un problème est survenu de notre côté. Réessayez.
+
+## Notifications : voir en.ftl pour les noms et les valeurs.
+
+booking_received-to-patient =
+    .subject = Demande reçue : { $when }
+    .heading = Nous avons reçu votre demande
+    .body = Votre demande de rendez-vous avec { $practitioner } le { $when } a bien été reçue. Vous serez prévenu dès qu’elle sera confirmée.
+    .action = Voir mon rendez-vous
+
+appointment_requested-to-practitioner =
+    .subject = Nouvelle demande de rendez-vous : { $patient }, { $when }
+    .heading = Nouvelle demande de rendez-vous
+    .body = { $patient } demande un rendez-vous le { $when } (urgence : { $urgency }).
+    .next = Acceptez-la ou refusez-la depuis la page du rendez-vous.
+    .action = Examiner la demande
+
+appointment_confirmed-to-patient =
+    .subject = Rendez-vous confirmé : { $when }
+    .heading = Votre rendez-vous est confirmé
+    .body = { $practitioner } a confirmé votre rendez-vous le { $when }.
+    .action = Voir mon rendez-vous
+    .sms = { $clinic } : rendez-vous avec { $practitioner } confirmé le { $when }. Le gérer : { $link }
+
+appointment_confirmed-to-practitioner =
+    .subject = Confirmé : { $patient }, { $when }
+    .heading = Vous avez confirmé un rendez-vous
+    .body = Vous avez confirmé le rendez-vous avec { $patient } le { $when }.
+    .action = Voir le rendez-vous
+
+appointment_declined-to-patient =
+    .subject = Demande de rendez-vous refusée
+    .heading = Votre demande a été refusée
+    .body = { $practitioner } ne peut pas accepter votre demande pour le { $when }.{ $has_reason ->
+        [yes] { " " }Motif : { $reason }
+       *[no] {""}
+    }
+    .next = Vous pouvez réserver un autre créneau.
+    .action = Trouver un autre créneau
+
+cancellation_confirmed-to-patient =
+    .subject = Annulation confirmée : { $when }
+    .heading = Annulation confirmée
+    .body = Votre rendez-vous avec { $practitioner } le { $when } est annulé.
+    .next = Vous pouvez réserver un autre créneau quand vous le souhaitez.
+    .action = Voir le rendez-vous
+
+cancellation_confirmed-to-practitioner =
+    .subject = Vous avez annulé : { $patient }, { $when }
+    .heading = Annulation confirmée
+    .body = Vous avez annulé le rendez-vous avec { $patient } le { $when }. { $patient } a été prévenu.
+    .action = Voir le rendez-vous
+
+patient_cancelled-to-practitioner =
+    .subject = Annulé par le patient : { $patient }, { $when }
+    .heading = Un patient a annulé
+    .body = { $patient } a annulé le rendez-vous du { $when }.{ $has_reason ->
+        [yes] { " " }Motif : { $reason }
+       *[no] {""}
+    }
+    .next = Le créneau est de nouveau libre.
+    .action = Voir le rendez-vous
+
+appointment_cancelled-to-patient =
+    .subject = Rendez-vous annulé : { $when }
+    .heading = Votre rendez-vous a été annulé
+    .body = { $by ->
+        [practitioner] { $practitioner } a annulé votre rendez-vous du { $when }.
+       *[system] { $clinic } a annulé votre rendez-vous avec { $practitioner } le { $when }.
+    }{ $has_reason ->
+        [yes] { " " }Motif : { $reason }
+       *[no] {""}
+    }
+    .next = Nous vous prions de nous excuser. Vous pouvez réserver un autre créneau.
+    .action = Réserver un autre créneau
+    .sms = { $clinic } : votre rendez-vous avec { $practitioner } le { $when } est annulé. Détails : { $link }
+
+appointment_cancelled-to-practitioner =
+    .subject = Annulé par la clinique : { $patient }, { $when }
+    .heading = La clinique a annulé un rendez-vous
+    .body = { $clinic } a annulé le rendez-vous avec { $patient } le { $when }.{ $has_reason ->
+        [yes] { " " }Motif : { $reason }
+       *[no] {""}
+    }
+    .action = Voir le rendez-vous
+
+appointment_modified-to-patient =
+    .subject = Rendez-vous déplacé au { $when }
+    .heading = Votre rendez-vous a été déplacé
+    .body = Votre rendez-vous avec { $practitioner } a été déplacé du { $previous } au { $when }.
+    .next = { $status ->
+        [requested] Il attend toujours d’être confirmé.
+       *[other] {""}
+    }
+    .action = Voir mon rendez-vous
+    .sms = { $clinic } : votre rendez-vous avec { $practitioner } est maintenant le { $when }. Détails : { $link }
+
+appointment_modified-to-practitioner =
+    .subject = Rendez-vous déplacé : { $patient }, { $when }
+    .heading = Un rendez-vous a été déplacé
+    .body = { $by ->
+        [patient] { $patient } a déplacé son rendez-vous du { $previous } au { $when }.
+        [practitioner] Vous avez déplacé le rendez-vous avec { $patient } du { $previous } au { $when }.
+       *[system] { $clinic } a déplacé le rendez-vous avec { $patient } du { $previous } au { $when }.
+    }
+    .action = Voir le rendez-vous
+
+appointment_reminder-to-patient =
+    .subject = Rappel : rendez-vous le { $when }
+    .heading = Rappel de rendez-vous
+    .body = Votre rendez-vous avec { $practitioner } a lieu le { $when }.
+    .next = { $online ->
+        [yes] Si vous ne pouvez pas venir, merci d’annuler pour libérer le créneau.
+       *[no] Si vous ne pouvez pas venir, merci d’appeler la clinique{ $has_phone ->
+            [yes] { " " }au { $phone }
+           *[no] {""}
+        } : il est trop tard pour annuler en ligne.
+    }
+    .action = Voir mon rendez-vous
+    .sms = { $clinic } : rappel, rendez-vous avec { $practitioner } le { $when }. { $online ->
+        [yes] Annuler ou déplacer : { $link }
+       *[no] Empêché ? Appelez { $has_phone ->
+            [yes] le { $phone }
+           *[no] la clinique
+        }.
+    }
+
+new_availability-to-patient =
+    .subject = Nouvelles disponibilités de { $practitioner }
+    .heading = De nouveaux créneaux sont disponibles
+    .body = { $practitioner } a { free-times }{ $has_first ->
+        [yes] ; le premier est le { $first }
+       *[no] {""}
+    }.{ $has_note ->
+        [yes] { " " }{ $note }
+       *[no] {""}
+    }
+    .action = Réserver un créneau
+
+system_notice =
+    .subject = { $title }
+    .heading = { $title }
+    .body = { $message }
+    .action = Ouvrir le tableau de bord
+
+free-times = { $count ->
+    [one] { $count } créneau libre
+   *[other] { $count } créneaux libres
+}
+
+## Ce qu’ajoute un e-mail.
+
+email-footer = Vous recevez ce message car vous avez un compte auprès de { $clinic }.
+email-calendar-add = Le fichier calendrier joint l’ajoute à votre agenda.
+email-calendar-update = Le fichier calendrier joint met votre agenda à jour.
+email-calendar-remove = Le fichier calendrier joint le retire de votre agenda.
+calendar-summary = Rendez-vous avec { $practitioner }
+calendar-summary-practitioner = Rendez-vous : { $patient }
+calendar-description = Avec { $practitioner }, { $clinic }. { $has_phone ->
+    [yes] Pour modifier ou annuler : { $link } ou { $phone }.
+   *[no] Pour modifier ou annuler : { $link }.
+}

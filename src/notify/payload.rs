@@ -1,0 +1,126 @@
+//! What a notification is about, as one type: written when the notification is planned,
+//! stored with it (its `data`), read back to render every channel's text and the
+//! calendar file. The patient's reason for the visit is deliberately not a field: it is
+//! medical information, and email, SMS and webhooks must not carry it.
+
+use crate::domain::{AppointmentStatus, CancelledBy, Timestamp, Urgency};
+use serde::{Deserialize, Serialize};
+
+/// The facts of one notification. Stored as JSON without a tag (the API's `data`); the
+/// variants have disjoint required fields, so the shape says which one it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Payload {
+    Appointment(AppointmentFacts),
+    Availability(AvailabilityFacts),
+    Notice(NoticeFacts),
+}
+
+/// An appointment as it is after the change the notification tells about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppointmentFacts {
+    pub appointment_id: i64,
+    pub appointment_version: i64,
+    pub status: AppointmentStatus,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    /// For a move: where it was before.
+    #[serde(default)]
+    pub previous_starts_at: Option<Timestamp>,
+    pub patient_name: String,
+    pub practitioner_name: String,
+    #[serde(default)]
+    pub cancelled_by: Option<CancelledBy>,
+    /// Why the practice declined or cancelled (what they typed for the patient).
+    #[serde(default)]
+    pub status_reason: Option<String>,
+    pub urgency: Urgency,
+    /// What this step does to a calendar that holds the appointment: set when it was
+    /// confirmed, moved while confirmed, or cancelled after being confirmed. Emails carry
+    /// an iCalendar file exactly then, and only then say so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarChange>,
+    /// For reminders: how long before the start, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_offset_s: Option<u64>,
+}
+
+/// Free time with a practitioner a patient follows or waits for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AvailabilityFacts {
+    pub practitioner_id: i64,
+    pub practitioner_name: String,
+    pub slot_ids: Vec<i64>,
+    #[serde(default)]
+    pub first_slot_starts_at: Option<Timestamp>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A notice written by a person (reserved for clinic notices).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoticeFacts {
+    pub title: String,
+    pub message: String,
+}
+
+/// The change an iCalendar file makes (RFC 5546 method).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CalendarChange {
+    /// Add or update the event (`METHOD:REQUEST`).
+    Request,
+    /// Remove it (`METHOD:CANCEL`).
+    Cancel,
+}
+
+impl Payload {
+    pub fn appointment(&self) -> Option<&AppointmentFacts> {
+        match self {
+            Self::Appointment(a) => Some(a),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_variant_reads_back_as_itself() {
+        let t = Timestamp::from_millis(1_796_115_600_000);
+        let all = [
+            Payload::Appointment(AppointmentFacts {
+                appointment_id: 1,
+                appointment_version: 2,
+                status: AppointmentStatus::Confirmed,
+                starts_at: t,
+                ends_at: t,
+                previous_starts_at: None,
+                patient_name: "Lucie".into(),
+                practitioner_name: "Dr Haddad".into(),
+                cancelled_by: None,
+                status_reason: None,
+                urgency: Urgency::Routine,
+                calendar: Some(CalendarChange::Request),
+                reminder_offset_s: Some(7200),
+            }),
+            Payload::Availability(AvailabilityFacts {
+                practitioner_id: 3,
+                practitioner_name: "Dr Haddad".into(),
+                slot_ids: vec![4, 5],
+                first_slot_starts_at: Some(t),
+                note: None,
+            }),
+            Payload::Notice(NoticeFacts {
+                title: "Closed".into(),
+                message: "On Monday".into(),
+            }),
+        ];
+        for p in all {
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(serde_json::from_str::<Payload>(&json).unwrap(), p, "{json}");
+        }
+    }
+}
