@@ -7,19 +7,39 @@ on_both_engines! {
     async fn mark_all_read_leaves_a_reminder_that_has_not_appeared_yet_unread(app) {
         let doctor = app.user(Role::Practitioner).await;
         let patient = app.user(Role::Patient).await;
-        let slot = app.slots(&doctor, &[48]).await[0];
-        let id = app.book(&patient, slot).await;
+        let slots = app.slots(&doctor, &[48, 96]).await;
+        let id = app.book(&patient, slots[0]).await;
         app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
         app.drain().await;
         let (status, body) = app.post(&patient, "/api/v1/notifications/read-all", json!({})).await;
         assert_eq!((status, body["marked"].as_i64()), (StatusCode::OK, Some(2)), "booking received and confirmed");
         assert_eq!(app.unread(&patient).await, 0);
-        // The 24 h reminder appears a day later: unread, so the bell rises.
-        app.clock.advance(std::time::Duration::from_secs(24 * 3600));
+        // A later booking is written after the reminders were planned (a higher id) ...
+        app.clock.advance(std::time::Duration::from_secs(3600));
+        app.book(&patient, slots[1]).await;
+        // ... and the 24 h reminder appears a day after the confirmation: unread, so the
+        // bell rises, and it is listed first, by when it appeared.
+        app.clock.advance(std::time::Duration::from_secs(23 * 3600));
         app.drain().await;
-        assert_eq!(app.unread(&patient).await, 1);
-        let newest = &app.notifications(&patient).await[0];
-        assert_eq!((newest["kind"].as_str(), newest["read"].as_bool()), (Some("appointment_reminder"), Some(false)));
+        assert_eq!(app.unread(&patient).await, 2);
+        let list = app.notifications(&patient).await;
+        let kinds: Vec<&str> = list.iter().map(|n| n["kind"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["appointment_reminder", "booking_received", "appointment_confirmed", "booking_received"]);
+        assert_eq!(list[0]["read"], false);
+        assert!(list[0]["id"].as_i64() < list[1]["id"].as_i64(), "planned before the second booking");
+        assert!(list[0]["visible_at"].as_str() > list[0]["created_at"].as_str(), "{}", list[0]);
+        // Paging with the cursor walks the same order.
+        let mut paged = Vec::new();
+        let mut query = "/api/v1/notifications?limit=1".to_owned();
+        loop {
+            let (_, page) = app.get(&patient, &query).await;
+            paged.extend(page["notifications"].as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()));
+            match page["next_before"].as_i64() {
+                Some(before) => query = format!("/api/v1/notifications?limit=1&before={before}"),
+                None => break,
+            }
+        }
+        assert_eq!(paged, kinds);
     }
 
     async fn notifications_page_newest_first_filter_unread_and_mark_read(app) {
