@@ -705,4 +705,35 @@ mod tests {
             Ok(())
         });
     }
+
+    #[test]
+    fn branding_values_are_checked() {
+        let with = |f: &dyn Fn(&mut ClinicSettings)| {
+            let mut s = Settings::default();
+            f(&mut s.clinic);
+            s.validate().map_err(|e| e.to_string())
+        };
+        assert!(with(&|c| c.accent_colour = "#12ab3F".into()).is_ok());
+        for bad in ["red", "#12ab3", "#12ab3g", "12ab3f"] {
+            let err = with(&|c| c.accent_colour = bad.into()).unwrap_err();
+            assert!(err.contains("clinic.accent_colour"), "{bad}: {err}");
+        }
+        assert!(with(&|c| c.logo_url = Some("https://cdn.example/logo.png".into())).is_ok());
+        for bad in [
+            "http://cdn.example/logo.png",
+            "https:///x",
+            "https://a b/",
+            "javascript:alert(1)",
+            "https://x/\"<",
+        ] {
+            let err = with(&|c| c.logo_url = Some(bad.into())).unwrap_err();
+            assert!(err.contains("clinic.logo_url"), "{bad}: {err}");
+        }
+        let err = with(&|c| c.address = Some("1 Main St\r\nBcc: x".into())).unwrap_err();
+        assert!(err.contains("clinic.address"), "{err}");
+        assert_eq!(
+            logo_origin("https://cdn.example:8443/a/logo.png?v=2").as_deref(),
+            Some("https://cdn.example:8443")
+        );
+    }
 }

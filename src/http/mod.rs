@@ -100,7 +100,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
         .merge(seed::router())
-        .merge(crate::web::router())
+        .merge(crate::web::router(&state.settings.clinic))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

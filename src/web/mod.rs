@@ -17,7 +17,9 @@ mod view;
 
 pub use pages::Pages;
 
+use crate::config::ClinicSettings;
 use crate::http::AppState;
+use axum::extract::State;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
@@ -28,11 +30,24 @@ use axum::routing::{get, post};
 use axum::Router;
 
 /// Scripts, styles, fetches and form targets from this origin only; nothing inline.
-pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
-     base-uri 'none'";
+/// Images also from the origin of the clinic's logo, when it has one.
+pub fn content_security_policy(clinic: &ClinicSettings) -> String {
+    let logo = clinic
+        .logo_url
+        .as_deref()
+        .and_then(crate::config::logo_origin)
+        .map(|origin| format!(" {origin}"))
+        .unwrap_or_default();
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'{logo}; \
+         connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
 
-pub fn router() -> Router<AppState> {
+pub fn router(clinic: &ClinicSettings) -> Router<AppState> {
+    let csp = HeaderValue::from_str(&content_security_policy(clinic))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"));
+    let page_csp = csp.clone();
     let pages = Router::new()
         .route("/", get(|| async { Redirect::to("/dashboard") }))
         .route(
@@ -83,20 +98,27 @@ pub fn router() -> Router<AppState> {
         .route("/admin/deliveries/{id}/retry", post(admin::retry))
         .route("/notifications/{id}/read", post(session::mark_read))
         .route("/notifications/read-all", post(session::mark_all_read))
-        .layer(axum::middleware::map_response(page_headers));
+        .layer(axum::middleware::map_response(move |r: Response| {
+            let csp = page_csp.clone();
+            async move { page_headers(r, csp) }
+        }));
     let assets = Router::new()
         .route("/assets/app.js", get(script))
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/icon.svg", get(icon))
+        .route("/assets/brand.css", get(brand_stylesheet))
         .route("/favicon.ico", get(icon))
-        .layer(axum::middleware::map_response(asset_headers));
+        .layer(axum::middleware::map_response(move |r: Response| {
+            let csp = csp.clone();
+            async move { asset_headers(r, csp) }
+        }));
     pages.merge(assets)
 }
 
 /// Headers of every page: the strict policy, no caching of personal data, no framing.
-async fn page_headers(mut response: Response) -> Response {
+fn page_headers(mut response: Response, csp: HeaderValue) -> Response {
     let h = response.headers_mut();
-    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(CONTENT_SECURITY_POLICY, csp);
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
@@ -104,9 +126,9 @@ async fn page_headers(mut response: Response) -> Response {
     response
 }
 
-async fn asset_headers(mut response: Response) -> Response {
+fn asset_headers(mut response: Response, csp: HeaderValue) -> Response {
     let h = response.headers_mut();
-    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(CONTENT_SECURITY_POLICY, csp);
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // Small files; revalidated so that a new release is picked up at once.
     h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -131,6 +153,23 @@ async fn stylesheet() -> Response {
             HeaderValue::from_static("text/css; charset=utf-8"),
         )],
         include_str!("../../web/assets/app.css"),
+    )
+        .into_response()
+}
+
+/// The clinic's accent colour (a setting, checked as `#rrggbb` at start), as a stylesheet
+/// after `app.css`: the policy allows no inline style.
+async fn brand_stylesheet(State(state): State<AppState>) -> Response {
+    let css = format!(
+        ":root {{ --accent: {}; }}\n",
+        state.settings.clinic.accent_colour
+    );
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/css; charset=utf-8"),
+        )],
+        css,
     )
         .into_response()
 }

@@ -37,6 +37,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../web/templates/appointment.html"),
     ),
     ("inbox.html", include_str!("../../web/templates/inbox.html")),
+    (
+        "clinic_footer.html",
+        include_str!("../../web/templates/clinic_footer.html"),
+    ),
 ];
 
 /// The compiled pages and each language's labels (English fills any gap).

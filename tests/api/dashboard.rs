@@ -441,3 +441,43 @@ crate::on_both_engines_by_engine! {
         assert!(session.contains("; Secure") && session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
     }
 }
+
+crate::on_both_engines_by_engine! {
+    async fn the_clinics_name_address_phone_logo_and_colour_are_on_pages_and_emails(engine) {
+        let app = crate::helpers::spawn_app_with(engine, |s| {
+            s.clinic.name = "Clinique du Parc".into();
+            s.clinic.address = Some("12 rue des Lilas, 75011 Paris".into());
+            s.clinic.phone = Some("+33 1 23 45 67 89".into());
+            s.clinic.logo_url = Some("https://cdn.parc.example/logo.png".into());
+            s.clinic.accent_colour = "#7a1f5c".into();
+        })
+        .await;
+        let patient = app.user(Role::Patient).await;
+        let b = browser();
+        let (_, sign_in_page) = page(&app, &b, "/sign-in").await;
+        assert!(sign_in_page.contains("Clinique du Parc") && sign_in_page.contains("/assets/brand.css"));
+        sign_in(&app, &b, &patient).await;
+        let r = b.get(app.url("/patient")).send().await.unwrap();
+        let csp = r.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+        assert!(csp.contains("img-src 'self' https://cdn.parc.example;"), "the logo's origin only: {csp}");
+        // (The templates escape `/` in attributes as `&#x2f;`, which browsers read as `/`.)
+        let html = r.text().await.unwrap().replace("&#x2f;", "/");
+        for fact in ["<title>", "Clinique du Parc</bdi>", "12 rue des Lilas, 75011 Paris", "tel:+33123456789", "src=\"https://cdn.parc.example/logo.png\""] {
+            assert!(html.contains(fact), "{fact} missing from the page");
+        }
+        assert!(html.contains("· Clinique du Parc</title>"), "the tab names the clinic");
+        let css = b.get(app.url("/assets/brand.css")).send().await.unwrap().text().await.unwrap();
+        assert_eq!(css.trim(), ":root { --accent: #7a1f5c; }");
+
+        // The email's header and footer carry the same.
+        let doctor = app.user(Role::Practitioner).await;
+        let slot = app.slots(&doctor, &[48]).await[0];
+        app.book(&patient, slot).await;
+        app.drain().await;
+        let eml = std::fs::read_dir(&app.settings.email.outbox_dir).unwrap().next().unwrap().unwrap().path();
+        let m = mail_parser::MessageParser::default().parse(&std::fs::read(eml).unwrap()[..]).unwrap().body_html(0).unwrap().replace("&#x2f;", "/");
+        for fact in ["src=\"https://cdn.parc.example/logo.png\"", "border-top:4px solid #7a1f5c", "background:#7a1f5c", "12 rue des Lilas, 75011 Paris", "tel:+33123456789"] {
+            assert!(m.contains(fact), "{fact} missing from the email:\n{m}");
+        }
+    }
+}
