@@ -30,6 +30,7 @@ status-confirmed = مؤكد
 status-declined = مرفوض
 status-cancelled = ملغى
 cancel_reason = السبب (اختياري)
+cancel_reason_required = السبب (يُبلَّغ به المريض)
 cancel = إلغاء الموعد
 move_to = نقل إلى
 reschedule = تغيير الموعد

@@ -30,6 +30,7 @@ status-confirmed = Confirmed
 status-declined = Declined
 status-cancelled = Cancelled
 cancel_reason = Reason (optional)
+cancel_reason_required = Reason (the patient is told it)
 cancel = Cancel appointment
 move_to = Move to
 reschedule = Reschedule

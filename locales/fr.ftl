@@ -30,6 +30,7 @@ status-confirmed = Confirmé
 status-declined = Refusé
 status-cancelled = Annulé
 cancel_reason = Motif (facultatif)
+cancel_reason_required = Motif (communiqué au patient)
 cancel = Annuler le rendez-vous
 move_to = Déplacer au
 reschedule = Déplacer

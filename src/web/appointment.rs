@@ -4,16 +4,18 @@
 //! allows at this moment. Someone who is not party to it gets the not-found page.
 
 use super::patient::SlotView;
-use super::session::{PageResult, Viewer};
+use super::session::{finish, Action, PageResult, ReasonForm, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::{AppointmentStatus, CancelledBy, Role, Transition};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::notifications::localize;
-use crate::http::AppState;
+use crate::http::{ApiError, AppState};
+use crate::lifecycle::Reschedule;
 use crate::store::{notifications, slots};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{context, Value};
+use serde::Deserialize;
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -51,8 +53,14 @@ pub async fn page(
     let allowed = |t: Transition| a.status.apply(t, a.starts_at, now, cutoff).is_ok();
     let is_patient = user.role == Role::Patient;
     let is_practitioner = user.role == Role::Practitioner;
-    let can_cancel = is_patient && allowed(Transition::Cancel(CancelledBy::Patient));
-    let can_move = is_patient && allowed(Transition::Reschedule(CancelledBy::Patient));
+    // The side this reader acts as; the lifecycle applies the same rule when they submit.
+    let side = match user.role {
+        Role::Patient => CancelledBy::Patient,
+        Role::Practitioner => CancelledBy::Practitioner,
+        Role::Admin => CancelledBy::System,
+    };
+    let can_cancel = allowed(Transition::Cancel(side));
+    let can_move = allowed(Transition::Reschedule(side));
     let can_decide =
         is_practitioner && a.status == AppointmentStatus::Requested && a.starts_at > now;
     let moves: Vec<SlotView> = if can_move {
@@ -98,6 +106,7 @@ pub async fn page(
                     reason => (user.role != Role::Admin).then_some(a.reason),
                 },
                 can_cancel => can_cancel,
+                reason_required => !is_patient,
                 can_decide => can_decide,
                 past_cutoff => is_patient && a.status.is_active() && !can_cancel && a.starts_at > now,
                 moves => Value::from_serialize(&moves),
@@ -107,6 +116,45 @@ pub async fn page(
         },
     )?;
     Ok(html(body))
+}
+
+/// `POST /appointments/{id}/cancel`, by either party or an admin (the lifecycle checks
+/// who may, and that the practice gives a reason).
+pub async fn cancel(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    action: Action<ReasonForm>,
+) -> PageResult {
+    let outcome = state
+        .lifecycle
+        .cancel(&action.viewer.user, id, action.form.reason())
+        .await
+        .map(|_| "cancelled")
+        .map_err(ApiError::from);
+    Ok(finish(&action.back, outcome))
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    slot_id: i64,
+}
+
+/// `POST /appointments/{id}/reschedule`, by either party or an admin.
+pub async fn reschedule(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    action: Action<MoveForm>,
+) -> PageResult {
+    let to = Reschedule {
+        slot_id: action.form.slot_id,
+    };
+    let outcome = state
+        .lifecycle
+        .reschedule(&action.viewer.user, id, to)
+        .await
+        .map(|_| "rescheduled")
+        .map_err(ApiError::from);
+    Ok(finish(&action.back, outcome))
 }
 
 /// `GET /practitioners/{id}`: a practitioner's free times, on the patient's page.

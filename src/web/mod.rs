@@ -72,10 +72,19 @@ pub fn router(clinic: &ClinicSettings) -> Router<AppState> {
         )
         .route("/patient", get(patient::page))
         .route("/patient/book", post(patient::book))
-        .route("/patient/appointments/{id}/cancel", post(patient::cancel))
+        .route("/appointments/{id}/cancel", post(appointment::cancel))
+        .route(
+            "/appointments/{id}/reschedule",
+            post(appointment::reschedule),
+        )
+        // The form paths of earlier releases (a page open across an upgrade).
+        .route(
+            "/patient/appointments/{id}/cancel",
+            post(appointment::cancel),
+        )
         .route(
             "/patient/appointments/{id}/reschedule",
-            post(patient::reschedule),
+            post(appointment::reschedule),
         )
         .route("/patient/follow/{id}", post(patient::follow))
         .route("/patient/unfollow/{id}", post(patient::unfollow))

@@ -1,13 +1,13 @@
 //! The patient's dashboard: upcoming appointments (cancel, move), practitioners to follow
 //! and their free slots to book, and the notifications.
 
-use super::session::{finish, Action, PageError, PageResult, ReasonForm, Viewer};
+use super::session::{finish, Action, PageError, PageResult, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::{Role, Urgency};
 use crate::http::auth::{As, PatientRole};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::{ApiError, AppState};
-use crate::lifecycle::{BookingRequest, Reschedule};
+use crate::lifecycle::BookingRequest;
 use crate::store::appointments::{self, Party};
 use crate::store::{follows, slots, users};
 use axum::extract::State;
@@ -187,46 +187,6 @@ pub async fn book(State(state): State<AppState>, action: Action<BookForm>) -> Pa
         Ok::<_, ApiError>("booked")
     }
     .await;
-    Ok(finish(&action.back, outcome))
-}
-
-/// `POST /patient/appointments/{id}/cancel`.
-pub async fn cancel(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
-    action: Action<ReasonForm>,
-) -> PageResult {
-    action.viewer.require(Role::Patient)?;
-    let outcome = state
-        .lifecycle
-        .cancel(&action.viewer.user, id, action.form.reason())
-        .await
-        .map(|_| "cancelled")
-        .map_err(ApiError::from);
-    Ok(finish(&action.back, outcome))
-}
-
-#[derive(Deserialize)]
-pub struct MoveForm {
-    slot_id: i64,
-}
-
-/// `POST /patient/appointments/{id}/reschedule`.
-pub async fn reschedule(
-    State(state): State<AppState>,
-    ApiPath(id): ApiPath<i64>,
-    action: Action<MoveForm>,
-) -> PageResult {
-    action.viewer.require(Role::Patient)?;
-    let to = Reschedule {
-        slot_id: action.form.slot_id,
-    };
-    let outcome = state
-        .lifecycle
-        .reschedule(&action.viewer.user, id, to)
-        .await
-        .map(|_| "rescheduled")
-        .map_err(ApiError::from);
     Ok(finish(&action.back, outcome))
 }
 

@@ -303,7 +303,7 @@ on_both_engines! {
         let (_, list) = app.get(&patient, "/api/v1/appointments").await;
         let id = list["appointments"][0]["id"].as_i64().unwrap();
         assert_eq!(list["appointments"][0]["urgency"], "soon");
-        let to = submit(&app, &pat, "/patient", &format!("/patient/appointments/{id}/reschedule"), &[("slot_id", &ids[1].to_string())]).await;
+        let to = submit(&app, &pat, "/patient", &format!("/appointments/{id}/reschedule"), &[("slot_id", &ids[1].to_string())]).await;
         assert!(to.contains("ok=rescheduled"), "{to}");
         let (_, a) = app.get(&patient, &format!("/api/v1/appointments/{id}")).await;
         assert_eq!(a["starts_at"], "2026-12-03T08:30:00Z");

@@ -76,29 +76,51 @@ on_both_engines! {
         let stranger = app.user(Role::Patient).await;
         let (status, _) = app.call(Some(&patient), reqwest::Method::PUT, &format!("/api/v1/practitioners/{}/follow", doctor.id), None).await;
         assert!(status.is_success());
-        let slots = app.slots(&doctor, &[48, 50]).await;
+        let slots = app.slots(&doctor, &[48, 50, 52, 54, 56, 26]).await;
+        // Confirmed, moved by the patient, cancelled by the practitioner.
         let id = app.book(&patient, slots[0]).await;
         app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
         app.post(&patient, &format!("/api/v1/appointments/{id}/reschedule"), json!({"slot_id": slots[1]})).await;
         app.post(&doctor, &format!("/api/v1/appointments/{id}/cancel"), json!({"reason": "the clinic is closed"})).await;
+        // Declined; confirmed then cancelled by the patient; cancelled by an admin.
+        let declined = app.book(&patient, slots[2]).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{declined}/decline"), json!({"reason": "on leave"})).await;
+        let by_patient = app.book(&patient, slots[3]).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{by_patient}/accept"), json!({})).await;
+        app.post(&patient, &format!("/api/v1/appointments/{by_patient}/cancel"), json!({})).await;
+        let by_clinic = app.book(&patient, slots[4]).await;
+        app.post(&app.admin, &format!("/api/v1/appointments/{by_clinic}/cancel"), json!({"reason": "closed"})).await;
+        // Confirmed 26 h ahead: its 24 h reminder falls due two hours later.
+        let reminded = app.book(&patient, slots[5]).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{reminded}/accept"), json!({})).await;
         app.post(&doctor, "/api/v1/availability/notify", json!({})).await;
         app.drain().await;
+        app.clock.advance(HOUR * 2);
+        app.drain().await;
+        let ids = [id, declined, by_patient, by_clinic, reminded];
 
         // (reader, channel, path) for every link: in-app records, emails, texts.
         let mut links: BTreeSet<(i64, String, String)> = BTreeSet::new();
-        for user in [&doctor, &patient] {
+        let mut covered = Vec::new();
+        for (user, role) in [(&doctor, Role::Practitioner), (&patient, Role::Patient)] {
             for n in app.notifications(user).await {
                 let path = n["link"].as_str().expect("every notification links somewhere").to_owned();
-                links.insert((user.id, format!("in-app {}", n["kind"].as_str().unwrap()), path));
+                let kind = n["kind"].as_str().unwrap().to_owned();
+                covered.push((kind.clone(), role));
+                links.insert((user.id, format!("in-app {kind}"), path));
             }
         }
+        for (kind, role) in carebell::notify::AUDIENCE {
+            assert!(covered.contains(&(kind.as_str().to_owned(), *role)), "no {} to a {role:?} was tried", kind.as_str());
+        }
+        let mut channels = BTreeSet::new();
         for (to, channel, path) in outbox_links(&app) {
             let reader = if to == doctor.email { doctor.id } else { patient.id };
             assert!(to == doctor.email || to == patient.email || to == "+33612345678", "{to}");
+            channels.insert(channel);
             links.insert((reader, channel.to_owned(), path));
         }
-        let kinds: BTreeSet<&str> = links.iter().map(|l| l.1.as_str()).collect();
-        assert!(kinds.len() >= 8 && kinds.contains("email") && kinds.contains("sms"), "{kinds:?}");
+        assert_eq!(channels.into_iter().collect::<Vec<_>>(), ["email", "sms"]);
 
         let signed_in = [(doctor.id, browser_for(&app, &doctor).await), (patient.id, browser_for(&app, &patient).await)];
         let stranger_browser = browser_for(&app, &stranger).await;
@@ -115,7 +137,8 @@ on_both_engines! {
                 assert_eq!(landed, "/patient", "{channel} {path}");
                 assert!(body.contains("id=\"slots\"") && body.contains("aria-current=\"true\""), "{channel} {path}: the practitioner's free times");
             } else {
-                assert!(body.contains(&format!("data-appointment=\"{id}\"")), "{channel} {path} -> {landed}: {body}");
+                let shown = ids.iter().find(|a| path == &format!("/appointments/{a}")).unwrap_or_else(|| panic!("{channel}: {path}"));
+                assert!(body.contains(&format!("data-appointment=\"{shown}\"")), "{channel} {path} -> {landed}: {body}");
                 assert!(landed.starts_with("/appointments/"), "{landed}");
                 // As someone else: a not-found page, not JSON.
                 let other = stranger_browser.get(app.url(path)).send().await.unwrap();
@@ -146,8 +169,9 @@ on_both_engines! {
         let (_, me) = app.get(&patient, "/api/v1/me").await;
         assert!(html.contains(me["name"].as_str().unwrap()), "names the patient");
         let html = page(&p).await;
-        assert!(html.contains(&format!("/patient/appointments/{id}/cancel")) && html.contains(&format!("/patient/appointments/{id}/reschedule")));
+        assert!(html.contains(&format!("/appointments/{id}/cancel")) && html.contains(&format!("/appointments/{id}/reschedule")));
         assert!(!html.contains("/accept"), "a patient cannot accept");
+        assert!(!html.contains(" required>"), "a patient's reason is optional");
         assert!(html.contains("data-history"), "{html}");
         // Inside the cut-off the patient is told to call instead of being offered what the
         // policy would refuse.
@@ -157,9 +181,24 @@ on_both_engines! {
         let d = browser_for(&app, &doctor).await;
         let p = browser_for(&app, &patient).await;
         let html = page(&p).await;
-        assert!(!html.contains(&format!("/patient/appointments/{id}/cancel")) && !html.contains("/reschedule"));
+        assert!(!html.contains(&format!("/appointments/{id}/cancel")) && !html.contains("/reschedule"));
         assert!(html.contains("data-past-cutoff"), "{html}");
         let html = page(&d).await;
         assert!(!html.contains("/accept"), "nothing to decide on a confirmed appointment");
+        // The practice may still cancel or move it, giving the patient a reason.
+        assert!(html.contains(&format!("action=\"/appointments/{id}/cancel\"")) && html.contains(" required>"), "{html}");
+        assert!(html.contains(&format!("action=\"/appointments/{id}/reschedule\"")), "{html}");
+        let field = "name=\"csrf_token\" value=\"";
+        let at = html.find(field).unwrap() + field.len();
+        let token = &html[at..at + 64];
+        let r = d
+            .post(app.url(&format!("/appointments/{id}/cancel")))
+            .form(&[("csrf_token", token), ("back", path.as_str()), ("reason", "the doctor is ill")])
+            .send()
+            .await
+            .unwrap();
+        assert!(r.url().as_str().contains("ok=cancelled"), "{}", r.url());
+        let (_, a) = app.get(&patient, &format!("/api/v1/appointments/{id}")).await;
+        assert_eq!((a["status"].as_str(), a["cancelled_by"].as_str()), (Some("cancelled"), Some("practitioner")));
     }
 }

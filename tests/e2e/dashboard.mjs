@@ -242,7 +242,7 @@ await mailPage.locator("#password").fill(password);
 await Promise.all([mailPage.waitForURL(new RegExp(`/appointments/${booked}$`)), mailPage.locator("form button[type=submit]").click()]);
 assert.equal(await mailPage.locator(`[data-appointment="${booked}"]`).count(), 1, "the page shows that appointment");
 await mailPage.screenshot({ path: join(shots, "appointment-from-email.png"), fullPage: true });
-await Promise.all([mailPage.waitForURL(/ok=cancelled/), mailPage.locator(`form[action="/patient/appointments/${booked}/cancel"] button`).click()]);
+await Promise.all([mailPage.waitForURL(/ok=cancelled/), mailPage.locator(`form[action="/appointments/${booked}/cancel"] button`).click()]);
 assert.equal(await mailPage.locator(`[data-appointment="${booked}"]`).getAttribute("data-status"), "cancelled");
 console.log(`opened ${link[1]} from the email, signed in, landed on it and cancelled it`);
 assert.deepEqual(problems.filter((p) => p.startsWith("email reader")), [], "no script errors on the appointment page");
