@@ -10,6 +10,21 @@ use crate::store::users::{self, NewUser, User};
 use anyhow::Context;
 use chrono::{Days, NaiveTime, TimeZone as _};
 
+/// The demo clinic's name, address and phone, where the settings leave the defaults (so
+/// that messages and pages show the branding a clinic would set).
+pub fn brand(clinic: &mut crate::config::ClinicSettings) {
+    let defaults = crate::config::ClinicSettings::default();
+    if clinic.name == defaults.name {
+        clinic.name = "Clinique du Parc (demo)".into();
+    }
+    if clinic.address.is_none() {
+        clinic.address = Some("12 rue des Lilas, 75011 Paris".into());
+    }
+    if clinic.phone.is_none() {
+        clinic.phone = Some("+33 1 23 45 67 89".into());
+    }
+}
+
 struct Person {
     role: Role,
     name: &'static str,

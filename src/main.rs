@@ -306,7 +306,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
         }
         Command::Serve { demo, .. } => {
-            let app = Application::build(settings.clone()).await?;
+            let mut settings = settings.clone();
+            if demo {
+                demo::brand(&mut settings.clinic);
+            }
+            let app = Application::build(settings).await?;
             if demo {
                 let report = demo::load(&app.state().lifecycle)
                     .await

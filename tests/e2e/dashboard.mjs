@@ -9,6 +9,7 @@
 //
 // Last, the link in the patient's confirmation email (the .eml the server wrote) is opened
 // in a signed-out browser: sign-in, then the appointment page, where the patient cancels.
+// And one email in each language is shown as a mail program would show it (screenshots).
 //
 // Environment: CAREBELL_URL (the server), CAREBELL_PASSWORD (the demo password),
 // CHROMIUM (default /usr/bin/chromium), CAREBELL_SCREENSHOTS (a folder), CAREBELL_MAIL_DIR
@@ -246,6 +247,34 @@ await Promise.all([mailPage.waitForURL(/ok=cancelled/), mailPage.locator(`form[a
 assert.equal(await mailPage.locator(`[data-appointment="${booked}"]`).getAttribute("data-status"), "cancelled");
 console.log(`opened ${link[1]} from the email, signed in, landed on it and cancelled it`);
 assert.deepEqual(problems.filter((p) => p.startsWith("email reader")), [], "no script errors on the appointment page");
+
+// 9. What the emails look like, one per language, as a mail program would show them.
+step("9. Email screenshots");
+const htmlPart = (eml) => {
+  const at = eml.search(/Content-Type: text\/html/i);
+  if (at < 0) return null;
+  const part = eml.slice(at);
+  const [headers, ...rest] = part.split(/\r?\n\r?\n/);
+  const body = rest.join("\n\n").split(/\r?\n--/)[0];
+  if (/Content-Transfer-Encoding: base64/i.test(headers)) return Buffer.from(body.replace(/\s+/g, ""), "base64").toString("utf8");
+  if (/Content-Transfer-Encoding: quoted-printable/i.test(headers)) {
+    const bytes = body.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+    return Buffer.from(bytes, "latin1").toString("utf8");
+  }
+  return body;
+};
+const shown = new Set();
+const viewer = await browser.newContext({ viewport: { width: 720, height: 900 }, javaScriptEnabled: false });
+const mailView = await viewer.newPage();
+for (const f of readdirSync(mailDir).filter((f) => f.endsWith(".eml")).sort()) {
+  const html = htmlPart(readFileSync(join(mailDir, f), "utf8"));
+  const lang = html && html.match(/<html lang="([a-z]+)"/)?.[1];
+  if (!lang || shown.has(lang)) continue;
+  shown.add(lang);
+  await mailView.setContent(html);
+  await mailView.screenshot({ path: join(shots, `email-${lang}.png`), fullPage: true });
+}
+assert.deepEqual([...shown].sort(), ["ar", "en", "fr"], "an email in each language");
 step("closing");
 await browser.close();
 console.log("dashboard end-to-end: ok");
