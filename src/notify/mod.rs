@@ -150,63 +150,44 @@ pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
             was_confirmed,
         } => {
             let change = was_confirmed.then_some(CalendarChange::Cancel);
-            let to_doctor = calendar_email(p, change);
-            match by {
-                CancelledBy::Patient => vec![
-                    for_patient(
-                        p,
-                        K::CancellationConfirmed,
-                        S::Info,
-                        &[Channel::Email],
-                        None,
-                        change,
-                    ),
-                    for_practitioner(
-                        p,
-                        K::PatientCancelled,
-                        S::Warning,
-                        &[Channel::Email],
-                        None,
-                        change.filter(|_| invite),
-                    ),
-                ],
-                CancelledBy::Practitioner => vec![
-                    for_patient(
-                        p,
+            // (kind, severity, channels) for the patient, then for the practitioner.
+            let (to_patient, to_doctor) = match by {
+                CancelledBy::Patient => (
+                    (K::CancellationConfirmed, S::Info, &[Channel::Email][..]),
+                    (K::PatientCancelled, S::Warning, &[Channel::Email][..]),
+                ),
+                CancelledBy::Practitioner => (
+                    (
                         K::AppointmentCancelled,
                         S::Error,
-                        &[Channel::Email, Channel::Sms],
-                        None,
-                        change,
+                        &[Channel::Email, Channel::Sms][..],
                     ),
-                    for_practitioner(
-                        p,
-                        K::CancellationConfirmed,
-                        S::Info,
-                        to_doctor,
-                        None,
-                        change.filter(|_| invite),
-                    ),
-                ],
-                CancelledBy::System => vec![
-                    for_patient(
-                        p,
+                    (K::CancellationConfirmed, S::Info, calendar_email(p, change)),
+                ),
+                CancelledBy::System => (
+                    (
                         K::AppointmentCancelled,
                         S::Error,
-                        &[Channel::Email, Channel::Sms],
-                        None,
-                        change,
+                        &[Channel::Email, Channel::Sms][..],
                     ),
-                    for_practitioner(
-                        p,
+                    (
                         K::AppointmentCancelled,
                         S::Warning,
-                        to_doctor,
-                        None,
-                        change.filter(|_| invite),
+                        calendar_email(p, change),
                     ),
-                ],
-            }
+                ),
+            };
+            vec![
+                for_patient(p, to_patient.0, to_patient.1, to_patient.2, None, change),
+                for_practitioner(
+                    p,
+                    to_doctor.0,
+                    to_doctor.1,
+                    to_doctor.2,
+                    None,
+                    change.filter(|_| invite),
+                ),
+            ]
         }
         Event::Rescheduled {
             parties: p,
@@ -382,5 +363,7 @@ fn channels_for(recipient: &User, wanted: &[Channel]) -> Vec<Channel> {
         .collect()
 }
 
+#[cfg(test)]
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,6 @@
+use super::fixtures::appointment;
 use super::*;
-use crate::domain::{
-    AppointmentStatus, Email, Language, PersonName, PhoneNumber, Role, TimeZone, Urgency,
-};
+use crate::domain::{AppointmentStatus, Email, Language, PersonName, PhoneNumber, Role, TimeZone};
 
 fn user(id: i64, role: Role, phone: bool, tz: &str) -> User {
     User {
@@ -12,26 +11,6 @@ fn user(id: i64, role: Role, phone: bool, tz: &str) -> User {
         phone: phone.then(|| PhoneNumber::parse("+33612345678").unwrap()),
         time_zone: TimeZone::parse(tz).unwrap(),
         language: Language::En,
-    }
-}
-
-fn appointment(status: AppointmentStatus, by: Option<CancelledBy>) -> Appointment {
-    Appointment {
-        id: 7,
-        slot_id: Some(3),
-        patient_id: 1,
-        practitioner_id: 2,
-        status,
-        reason: "persistent cough".into(),
-        urgency: Urgency::Routine,
-        version: 2,
-        // 2026-12-01T09:00:00Z
-        starts_at: Timestamp::from_millis(1_796_115_600_000),
-        ends_at: Timestamp::from_millis(1_796_117_400_000),
-        cancelled_by: by,
-        status_reason: by.map(|_| "ill".to_owned()),
-        created_at: Timestamp::from_millis(0),
-        updated_at: Timestamp::from_millis(0),
     }
 }
 
@@ -150,70 +129,6 @@ fn matrix_rows_match_product_design() {
             (2, "appointment_modified", vec!["email"])
         ]
     );
-}
-
-#[test]
-fn every_planned_notification_has_texts_for_its_recipients_role() {
-    let patient = user(1, Role::Patient, true, "UTC");
-    let doctor = user(2, Role::Practitioner, true, "UTC");
-    let role_of = |id| {
-        if id == 1 {
-            Role::Patient
-        } else {
-            Role::Practitioner
-        }
-    };
-    let p = |a| Parties {
-        appointment: a,
-        patient: &patient,
-        practitioner: &doctor,
-    };
-    let a = appointment(AppointmentStatus::Confirmed, Some(CancelledBy::System));
-    let mut events = vec![
-        Event::Booked(p(&a)),
-        Event::Accepted(p(&a)),
-        Event::Declined(p(&a)),
-    ];
-    for by in [
-        CancelledBy::Patient,
-        CancelledBy::Practitioner,
-        CancelledBy::System,
-    ] {
-        events.push(Event::Cancelled {
-            parties: p(&a),
-            by,
-            was_confirmed: true,
-        });
-        events.push(Event::Rescheduled {
-            parties: p(&a),
-            by,
-            previous_start: a.starts_at,
-        });
-    }
-    let audience = [patient.clone()];
-    events.push(Event::Availability {
-        practitioner: &doctor,
-        audience: &audience,
-        free_slots: &[],
-        note: None,
-    });
-    let mut planned: Vec<NewNotification> = events
-        .iter()
-        .flat_map(|e| plan(e, &Matrix::default()))
-        .collect();
-    planned.extend(plan_reminders(
-        &p(&a),
-        &[std::time::Duration::from_secs(3600)],
-        Timestamp::from_millis(0),
-    ));
-    for n in planned {
-        assert!(
-            AUDIENCE.contains(&(n.kind, role_of(n.recipient_id))),
-            "{} to {:?} is planned but has no texts",
-            n.kind.as_str(),
-            role_of(n.recipient_id)
-        );
-    }
 }
 
 #[test]

@@ -1,7 +1,8 @@
 use super::*;
 use crate::domain::{
-    CancelledBy, Channel, Email, PersonName, PhoneNumber, Role, Severity, TimeZone, Urgency,
+    CancelledBy, Channel, Email, PersonName, PhoneNumber, Role, Severity, TimeZone,
 };
+use crate::notify::fixtures::{appointment, START_MS, VISIT_REASON};
 use crate::notify::{plan, plan_reminders, Event, Matrix, Parties};
 use crate::store::appointments::Appointment;
 use crate::store::notifications::NewNotification;
@@ -21,11 +22,8 @@ fn user(id: i64, role: Role, name: &str, lang: Language, tz: &str) -> User {
 
 /// 2026-11-30T09:00Z, a day before the appointments of these tests: before the cut-off.
 const NOW_MS: i64 = 1_796_029_200_000;
-/// 2026-12-01T09:00Z.
-const START_MS: i64 = 1_796_115_600_000;
 const CUTOFF: std::time::Duration = std::time::Duration::from_secs(2 * 3600);
 const PHONE: &str = "+33 1 23 45 67 89";
-const VISIT_REASON: &str = "persistent cough";
 
 fn clinic() -> ClinicSettings {
     ClinicSettings {
@@ -44,25 +42,6 @@ fn templates() -> Templates {
         CUTOFF,
     )
     .unwrap()
-}
-
-fn appointment(status: AppointmentStatus, by: Option<CancelledBy>) -> Appointment {
-    Appointment {
-        id: 7,
-        slot_id: Some(3),
-        patient_id: 1,
-        practitioner_id: 2,
-        status,
-        reason: VISIT_REASON.into(),
-        urgency: Urgency::Soon,
-        version: 2,
-        starts_at: Timestamp::from_millis(START_MS),
-        ends_at: Timestamp::from_millis(START_MS + 1_800_000),
-        cancelled_by: by,
-        status_reason: by.map(|_| "the doctor is ill".to_owned()),
-        created_at: Timestamp::from_millis(0),
-        updated_at: Timestamp::from_millis(0),
-    }
 }
 
 /// A stored notification as the store reads it back.
