@@ -276,3 +276,36 @@ calendar-description = مع { $practitioner }، { $clinic }. { $has_phone ->
     [yes] للتعديل أو الإلغاء: { $link } أو { $phone }.
    *[no] للتعديل أو الإلغاء: { $link }.
 }
+
+## ردود مسارات لوحة التحكم القديمة (`/practitioner-dashboard/…`).
+
+time-ago = { $unit ->
+    [now] الآن
+    [minutes] { $count ->
+        [one] منذ دقيقة
+        [two] منذ دقيقتين
+        [few] منذ { $count } دقائق
+       *[other] منذ { $count } دقيقة
+    }
+    [hours] { $count ->
+        [one] منذ ساعة
+        [two] منذ ساعتين
+        [few] منذ { $count } ساعات
+       *[other] منذ { $count } ساعة
+    }
+   *[days] { $count ->
+        [one] منذ يوم
+        [two] منذ يومين
+        [few] منذ { $count } أيام
+       *[other] منذ { $count } يومًا
+    }
+}
+old-accepted = تم قبول الموعد وإبلاغ المريض.
+old-declined = تم رفض الموعد وإبلاغ المريض.
+old-notified = { $count ->
+    [0] لا يوجد مريض لإبلاغه.
+    [one] تم إبلاغ مريض واحد بمواعيدك المتاحة.
+    [two] تم إبلاغ مريضين بمواعيدك المتاحة.
+    [few] تم إبلاغ { $count } مرضى بمواعيدك المتاحة.
+   *[other] تم إبلاغ { $count } مريضًا بمواعيدك المتاحة.
+}

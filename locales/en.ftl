@@ -279,3 +279,28 @@ calendar-description = With { $practitioner } at { $clinic }. { $has_phone ->
     [yes] To change or cancel, open { $link } or call { $phone }.
    *[no] To change or cancel, open { $link }.
 }
+
+## The answers of the old dashboard paths (`/practitioner-dashboard/…`).
+
+time-ago = { $unit ->
+    [now] just now
+    [minutes] { $count ->
+        [one] { $count } minute ago
+       *[other] { $count } minutes ago
+    }
+    [hours] { $count ->
+        [one] { $count } hour ago
+       *[other] { $count } hours ago
+    }
+   *[days] { $count ->
+        [one] { $count } day ago
+       *[other] { $count } days ago
+    }
+}
+old-accepted = Appointment accepted. The patient has been told.
+old-declined = Appointment declined. The patient has been told.
+old-notified = { $count ->
+    [0] No patient to tell.
+    [one] { $count } patient told of your availability.
+   *[other] { $count } patients told of your availability.
+}

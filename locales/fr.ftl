@@ -272,3 +272,28 @@ calendar-description = Avec { $practitioner }, { $clinic }. { $has_phone ->
     [yes] Pour modifier ou annuler : { $link } ou { $phone }.
    *[no] Pour modifier ou annuler : { $link }.
 }
+
+## Les réponses des anciens chemins du tableau de bord (`/practitioner-dashboard/…`).
+
+time-ago = { $unit ->
+    [now] à l’instant
+    [minutes] { $count ->
+        [one] il y a { $count } minute
+       *[other] il y a { $count } minutes
+    }
+    [hours] { $count ->
+        [one] il y a { $count } heure
+       *[other] il y a { $count } heures
+    }
+   *[days] { $count ->
+        [one] il y a { $count } jour
+       *[other] il y a { $count } jours
+    }
+}
+old-accepted = Rendez-vous accepté. Le patient a été prévenu.
+old-declined = Rendez-vous refusé. Le patient a été prévenu.
+old-notified = { $count ->
+    [0] Aucun patient à prévenir.
+    [one] { $count } patient prévenu de vos disponibilités.
+   *[other] { $count } patients prévenus de vos disponibilités.
+}

@@ -100,3 +100,32 @@ pub async fn create_account(
         other => AccountError::Store(other),
     })
 }
+
+/// Sets the password of the account with this email (checked like a new one).
+pub async fn set_password(
+    store: &Store,
+    email: &str,
+    password: String,
+) -> Result<(), AccountError> {
+    let chars = password.chars().count();
+    if !(MIN_PASSWORD_CHARS..=256).contains(&chars) {
+        return Err(AccountError::Invalid {
+            field: "password",
+            detail: format!("must be {MIN_PASSWORD_CHARS} to 256 characters"),
+        });
+    }
+    let mut c = store.acquire().await.map_err(AccountError::Store)?;
+    let (user, _) = users::find_credentials(&mut c, email)
+        .await
+        .map_err(AccountError::Store)?
+        .ok_or(AccountError::Invalid {
+            field: "email",
+            detail: format!("no account with the email {email:?}"),
+        })?;
+    drop(c);
+    let hash = hash_password(password).await?;
+    let mut c = store.acquire().await.map_err(AccountError::Store)?;
+    users::set_password_hash(&mut c, user.id, &hash)
+        .await
+        .map_err(AccountError::Store)
+}

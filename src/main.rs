@@ -59,7 +59,13 @@ enum Command {
         db: DbArgs,
     },
     /// Show reminders due within the horizon; without --dry-run, also send every delivery
-    /// already due (through the same leased claims as the server, so never twice).
+    /// already due (through the same leased claims as the server, so never twice). The
+    /// server sends reminders by itself; this is for operators, and accepts the old
+    /// system's cron lines (`send_appointment_reminders --hours=24`) unchanged.
+    #[command(
+        alias = "send_appointment_reminders",
+        alias = "send-appointment-reminders"
+    )]
     Reminders {
         #[command(flatten)]
         db: DbArgs,
@@ -107,6 +113,27 @@ enum Command {
         #[arg(long)]
         language: Option<String>,
     },
+    /// Set an account's password (from CAREBELL_NEW_USER_PASSWORD or standard input), e.g.
+    /// for accounts brought in by `import`.
+    SetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
+    /// Import users, slots and appointments from the system being replaced: CSV files (one
+    /// kind each, told apart by their header) or a JSON document. Idempotent; one
+    /// transaction; rejected rows are listed with their line and reason (exit status 2).
+    Import {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Check everything and report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The files, users first when they are separate.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -142,6 +169,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Migrate { db }
         | Command::Demo { db }
         | Command::UserAdd { db, .. }
+        | Command::SetPassword { db, .. }
+        | Command::Import { db, .. }
         | Command::Worker { db }
         | Command::Reminders { db, .. }
         | Command::Deliveries { db, .. } => db,
@@ -176,6 +205,50 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print_demo(&demo::load(&lifecycle).await?, &settings.server.public_url);
             store.close().await;
         }
+        Command::SetPassword { email, .. } => {
+            let password = read_new_password()?;
+            let store = open_store(&settings).await?;
+            carebell::accounts::set_password(&store, &email, password).await?;
+            store.close().await;
+            println!("password set for {email}");
+        }
+        Command::Import { dry_run, files, .. } => {
+            let file = carebell::lifecycle::import::ImportFile::read(&files)?;
+            let store = open_store(&settings).await?;
+            let lifecycle = Lifecycle::new(
+                store.clone(),
+                Arc::new(SystemClock),
+                settings.lifecycle.clone(),
+            )
+            .with_reminder_offsets(settings.reminders.offsets.clone());
+            let report = lifecycle
+                .import(file, dry_run)
+                .await
+                .map_err(|e| anyhow::anyhow!("import stopped, nothing was written: {e}"))?;
+            store.close().await;
+            let verb = if dry_run { "would import" } else { "imported" };
+            println!(
+                "{verb}: {} user(s), {} slot(s), {} appointment(s) ({} reminder(s) planned)",
+                report.users_created,
+                report.slots_created,
+                report.appointments_created,
+                report.reminders_planned
+            );
+            println!(
+                "already present: {} user(s), {} slot(s), {} appointment(s)",
+                report.users_present, report.slots_present, report.appointments_present
+            );
+            if report.users_created > 0 && !dry_run {
+                println!("new accounts have no known password: set one with `carebell set-password --email …`");
+            }
+            if !report.rejected.is_empty() {
+                println!("rejected: {} row(s)", report.rejected.len());
+                for r in &report.rejected {
+                    println!("  {}: {}", r.at, r.reason);
+                }
+                std::process::exit(2);
+            }
+        }
         Command::UserAdd {
             role,
             name,
@@ -185,16 +258,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             language,
             ..
         } => {
-            let password = match std::env::var("CAREBELL_NEW_USER_PASSWORD") {
-                Ok(p) if !p.is_empty() => p,
-                _ => {
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .read_line(&mut line)
-                        .context("reading the password from standard input")?;
-                    line.trim_end_matches(['\r', '\n']).to_owned()
-                }
-            };
+            let password = read_new_password()?;
             let request = NewAccount {
                 role,
                 name,
@@ -323,6 +387,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A new password from `CAREBELL_NEW_USER_PASSWORD`, else the first line of standard
+/// input (never a command-line argument, which other users could read).
+fn read_new_password() -> anyhow::Result<String> {
+    match std::env::var("CAREBELL_NEW_USER_PASSWORD") {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+        }
+    }
 }
 
 fn print_demo(report: &demo::DemoReport, base: &str) {

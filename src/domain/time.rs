@@ -125,6 +125,18 @@ impl SlotWindow {
         Ok(Self { starts_at, ends_at })
     }
 
+    /// A window kept as a record (an imported appointment of the past, say): it must end
+    /// after it starts and last at most [`Self::MAX_HOURS`], whenever it is.
+    pub fn of_record(starts_at: Timestamp, ends_at: Timestamp) -> Result<Self, SlotWindowError> {
+        if ends_at <= starts_at {
+            return Err(SlotWindowError::EndsBeforeStart);
+        }
+        if ends_at.millis() - starts_at.millis() > Self::MAX_HOURS * 3_600_000 {
+            return Err(SlotWindowError::TooLong(Self::MAX_HOURS));
+        }
+        Ok(Self { starts_at, ends_at })
+    }
+
     pub fn starts_at(&self) -> Timestamp {
         self.starts_at
     }

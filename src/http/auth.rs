@@ -314,10 +314,7 @@ pub async fn sign_in(
         json!({ "user": signed.user, "csrf_token": opened.csrf, "expires_at": opened.expires_at }),
     );
     let mut response = body.into_response();
-    response.headers_mut().insert(SET_COOKIE, opened.cookie);
-    if let Some(device) = opened.device_cookie {
-        response.headers_mut().append(SET_COOKIE, device);
-    }
+    opened.set_cookies(response.headers_mut());
     Ok(response)
 }
 
@@ -328,6 +325,37 @@ pub(crate) struct BrowserSession {
     pub expires_at: Timestamp,
     /// A device cookie marking this browser as known to the account, when it had none.
     pub device_cookie: Option<HeaderValue>,
+    /// `csrftoken`: the CSRF token again, readable by script, for clients that echo it
+    /// from the cookie (the dashboards of the system carebell replaces).
+    pub csrf_cookie: HeaderValue,
+}
+
+impl BrowserSession {
+    /// Adds the session's cookies to a response.
+    pub fn set_cookies(self, headers: &mut HeaderMap) {
+        headers.append(SET_COOKIE, self.cookie);
+        headers.append(SET_COOKIE, self.csrf_cookie);
+        if let Some(device) = self.device_cookie {
+            headers.append(SET_COOKIE, device);
+        }
+    }
+}
+
+/// The name of the cookie that repeats a browser session's CSRF token for scripts.
+pub const CSRF_COOKIE: &str = "csrftoken";
+
+/// The `csrftoken` cookie: the session's CSRF token, readable by the page's script (not
+/// `HttpOnly`), which must send it back in `X-CSRFToken`. The value is checked against the
+/// session, so a cookie planted by another site (which cannot read this one) does not pass.
+pub(crate) fn csrf_cookie(state: &AppState, csrf: &str) -> ApiResult<HeaderValue> {
+    let mut cookie = format!(
+        "{CSRF_COOKIE}={csrf}; Path=/; SameSite=Lax; Max-Age={}",
+        state.settings.auth.session_ttl.as_secs()
+    );
+    if state.settings.cookie_secure() {
+        cookie.push_str("; Secure");
+    }
+    Ok(HeaderValue::from_str(&cookie).context("csrf cookie header")?)
 }
 
 /// Opens a browser session for the signed-in user (cookie `HttpOnly`, `SameSite=Lax`, `Secure` when
@@ -365,6 +393,7 @@ pub(crate) async fn open_browser_session(
     };
     Ok(BrowserSession {
         cookie: HeaderValue::from_str(&cookie).context("session cookie header")?,
+        csrf_cookie: csrf_cookie(state, &csrf)?,
         csrf,
         expires_at,
         device_cookie,
@@ -374,15 +403,17 @@ pub(crate) async fn open_browser_session(
 /// The header that removes the session cookie.
 pub(crate) const CLEAR_SESSION_COOKIE: &str =
     "carebell_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0";
+/// The header that removes the `csrftoken` cookie.
+pub(crate) const CLEAR_CSRF_COOKIE: &str = "csrftoken=; Path=/; SameSite=Lax; Max-Age=0";
 
 /// `POST /api/v1/auth/sign-out`: ends the session or revokes the bearer token used.
 pub async fn sign_out(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Response> {
     let mut c = state.store.acquire().await?;
     sessions::delete(&mut c, me.session.id).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
-    response
-        .headers_mut()
-        .insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
+    let headers = response.headers_mut();
+    headers.insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
+    headers.append(SET_COOKIE, HeaderValue::from_static(CLEAR_CSRF_COOKIE));
     Ok(response)
 }
 

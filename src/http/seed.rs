@@ -1,15 +1,34 @@
-//! The paths of the system carebell replaces, so its clients keep working. They answer
-//! with the same JSON errors as the API; the role of the dashboard is enforced.
+//! The paths of the system carebell replaces, answering in that system's shapes so its
+//! own dashboard code keeps working unchanged (the canonical `/api/v1` keeps its own):
+//!
+//! - success: `{"success": true, …}` with the fields its script reads;
+//! - errors: `{"success": false, "error": "<detail>", "code": "<code>"}`, with status 200
+//!   as that system answered, except 401/403 (not signed in, wrong role, CSRF) and 429/503,
+//!   which keep their status so that no client mistakes them for an answer;
+//! - ids as numbers or numeric strings (its templates write `'{{ notification.id }}'`),
+//!   bodies as JSON or forms;
+//! - CSRF: the browser session's token, which its script reads from the `csrftoken` cookie
+//!   and sends as `X-CSRFToken` (checked against the session like `X-CSRF-Token`).
 
 use super::auth::{As, PatientRole, PractitionerRole};
 use super::extract::{ApiPath, Body};
-use super::notifications::{mark_all, mark_one, page};
-use super::{ApiError, ApiResult, AppState};
+use super::notifications::{localize, mark_all, mark_one};
+use super::{ApiResult, AppState};
+use crate::catalogue::{self, Args};
+use crate::domain::{Language, Timestamp};
+use crate::store::notifications;
+use crate::store::users::User;
+use axum::body::Body as HttpBody;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
+
+/// How many notifications the old list held.
+const OLD_LIST_LENGTH: i64 = 20;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -41,10 +60,59 @@ pub fn router() -> Router<AppState> {
             "/patient-dashboard/mark-notification-read/",
             post(patient_mark_read),
         )
+        .layer(axum::middleware::map_response(old_error_shape))
+}
+
+/// Rewrites the API's `{"code", "detail"}` errors (from handlers and extractors alike)
+/// into the old `{"success": false, "error"}`.
+async fn old_error_shape(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let api: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let keep = matches!(
+        status,
+        StatusCode::UNAUTHORIZED
+            | StatusCode::FORBIDDEN
+            | StatusCode::TOO_MANY_REQUESTS
+            | StatusCode::SERVICE_UNAVAILABLE
+            | StatusCode::INTERNAL_SERVER_ERROR
+    );
+    parts.status = if keep { status } else { StatusCode::OK };
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let body = json!({
+        "success": false,
+        "error": api.get("detail").cloned().unwrap_or_else(|| json!(status.canonical_reason())),
+        "code": api.get("code").cloned().unwrap_or(Value::Null),
+    });
+    Response::from_parts(parts, HttpBody::from(body.to_string()))
+}
+
+/// An id sent as a number (`12`) or as a numeric string (`"12"`).
+fn number_or_numeric_string<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Number(i64),
+        Text(String),
+    }
+    match Id::deserialize(d)? {
+        Id::Number(n) => Ok(n),
+        Id::Text(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom(format!("{s:?} is not a notification id"))),
+    }
 }
 
 #[derive(Deserialize)]
 pub struct MarkOne {
+    #[serde(deserialize_with = "number_or_numeric_string")]
     notification_id: i64,
 }
 
@@ -55,11 +123,76 @@ pub struct Decision {
     message: Option<String>,
 }
 
+/// `GET /practitioner-dashboard/api/notifications/`: the 20 newest, as the old list.
 async fn practitioner_notifications(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(page(&state, &me.user, false, None, 50).await?))
+    let now = state.clock.now();
+    let user = &me.user;
+    let mut c = state.store.acquire().await?;
+    let items = notifications::list(&mut c, user.id, false, None, OLD_LIST_LENGTH, now).await?;
+    let unread_count = notifications::unread_count(&mut c, user.id, now).await?;
+    drop(c);
+    let catalogue = state.templates.catalogue();
+    let list: Vec<Value> = items
+        .into_iter()
+        .map(|n| {
+            let n = localize(&state, n, user);
+            let local = n
+                .visible_at
+                .to_datetime()
+                .with_timezone(&user.time_zone.tz());
+            json!({
+                "id": n.id,
+                "title": n.title,
+                "message": n.message,
+                "type": n.severity,
+                "url": n.link,
+                "is_read": n.read,
+                "created_at": local.format("%Y-%m-%d %H:%M:%S").to_string(),
+                "time_ago": time_ago(catalogue, user.language, n.visible_at, now),
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({ "success": true, "notifications": list, "unread_count": unread_count }),
+    ))
+}
+
+/// "5 minutes ago", in the reader's language.
+fn time_ago(
+    catalogue: &catalogue::Catalogue,
+    lang: Language,
+    then: Timestamp,
+    now: Timestamp,
+) -> String {
+    let seconds = (now.millis() - then.millis()).max(0) / 1000;
+    let (unit, count) = match seconds {
+        s if s < 60 => ("now", 0),
+        s if s < 3600 => ("minutes", s / 60),
+        s if s < 86_400 => ("hours", s / 3600),
+        s => ("days", s / 86_400),
+    };
+    let mut args = Args::new();
+    args.set("unit", unit);
+    args.set("count", catalogue::number(count as usize));
+    catalogue
+        .try_format(lang, "time-ago", None, Some(&args))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// A sentence from the catalogue in the reader's language.
+fn said(state: &AppState, user: &User, id: &str, args: Option<&Args<'_>>) -> String {
+    state
+        .templates
+        .catalogue()
+        .try_format(user.language, id, None, args)
+        .ok()
+        .flatten()
+        .unwrap_or_default()
 }
 
 async fn practitioner_mark_read(
@@ -79,23 +212,38 @@ async fn practitioner_mark_all(
     Ok(Json(mark_all(&state, me.user.id).await?))
 }
 
+/// `POST …/appointments/{id}/{action}/`: `accept` or `decline`, answered as the old
+/// system did (`status` "Accepted", or "Cancelled" for a decline).
 async fn practitioner_decide(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
     ApiPath((id, action)): ApiPath<(i64, String)>,
     Body(body): Body<Decision>,
-) -> ApiResult<Json<Value>> {
-    let a = match action.as_str() {
-        "accept" => state.lifecycle.accept(&me.user, id).await?,
-        "decline" => {
-            state
-                .lifecycle
-                .decline(&me.user, id, body.reason.as_deref())
-                .await?
-        }
-        _ => return Err(ApiError::not_found("action (expected accept or decline)")),
-    };
-    Ok(Json(json!({ "success": true, "appointment": a })))
+) -> ApiResult<Response> {
+    let (a, status, message) =
+        match action.as_str() {
+            "accept" => (
+                state.lifecycle.accept(&me.user, id).await?,
+                "Accepted",
+                said(&state, &me.user, "old-accepted", None),
+            ),
+            "decline" => (
+                state
+                    .lifecycle
+                    .decline(&me.user, id, body.reason.as_deref())
+                    .await?,
+                "Cancelled",
+                said(&state, &me.user, "old-declined", None),
+            ),
+            _ => return Ok(Json(
+                json!({ "success": false, "error": "Invalid action", "code": "invalid_action" }),
+            )
+            .into_response()),
+        };
+    Ok(
+        Json(json!({ "success": true, "message": message, "status": status, "appointment": a }))
+            .into_response(),
+    )
 }
 
 async fn practitioner_notify(
@@ -108,7 +256,12 @@ async fn practitioner_notify(
         .lifecycle
         .notify_availability(&me.user, note.as_deref())
         .await?;
-    Ok(Json(json!({ "success": true, "notified": n })))
+    let mut args = Args::new();
+    args.set("count", catalogue::number(n));
+    let message = said(&state, &me.user, "old-notified", Some(&args));
+    Ok(Json(
+        json!({ "success": true, "message": message, "notified": n }),
+    ))
 }
 
 async fn patient_mark_all(

@@ -4,6 +4,7 @@
 
 mod appointments;
 mod availability;
+pub mod import;
 
 pub use appointments::{BookingRequest, Reschedule};
 pub use availability::NewSlot;

@@ -182,3 +182,24 @@ pub async fn move_to_slot(
     .await?;
     row.as_ref().map(from_row).transpose()
 }
+
+/// The appointment of this patient with this practitioner starting at `starts_at`, if any
+/// (the key an import recognises a row by).
+pub async fn find_by_parties_at(
+    c: &mut Conn,
+    patient_id: i64,
+    practitioner_id: i64,
+    starts_at: Timestamp,
+) -> StoreResult<Option<Appointment>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM appointments
+         WHERE patient_id = $1 AND practitioner_id = $2 AND starts_at = $3
+         ORDER BY id LIMIT 1"
+    ))
+    .bind(patient_id)
+    .bind(practitioner_id)
+    .bind(starts_at.millis())
+    .fetch_optional(&mut *c)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}

@@ -135,3 +135,48 @@ pub async fn delete(c: &mut Conn, id: i64) -> StoreResult<()> {
         .await?;
     Ok(())
 }
+
+/// The practitioner's slot starting at `starts_at`, and whether it is free.
+pub async fn find_at(
+    c: &mut Conn,
+    practitioner_id: i64,
+    starts_at: Timestamp,
+) -> StoreResult<Option<(Slot, bool)>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, CAST(CASE WHEN {IS_FREE} THEN 1 ELSE 0 END AS BIGINT) AS free
+         FROM slots s WHERE s.practitioner_id = $1 AND s.starts_at = $2"
+    ))
+    .bind(practitioner_id)
+    .bind(starts_at.millis())
+    .fetch_optional(&mut *c)
+    .await?;
+    match row {
+        Some(row) => Ok(Some((from_row(&row)?, col::<i64>(&row, "free")? == 1))),
+        None => Ok(None),
+    }
+}
+
+/// Writes a slot of an imported appointment, which may lie in the past (history).
+pub async fn insert_imported(
+    c: &mut Conn,
+    practitioner_id: i64,
+    starts_at: Timestamp,
+    ends_at: Timestamp,
+    now: Timestamp,
+) -> StoreResult<Slot> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO slots (practitioner_id, starts_at, ends_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(practitioner_id)
+    .bind(starts_at.millis())
+    .bind(ends_at.millis())
+    .bind(now.millis())
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(Slot {
+        id,
+        practitioner_id,
+        starts_at,
+        ends_at,
+    })
+}

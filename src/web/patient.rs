@@ -4,7 +4,6 @@
 use super::session::{finish, Action, PageError, PageResult, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::domain::{Role, Urgency};
-use crate::http::auth::{As, PatientRole};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::{ApiError, AppState};
 use crate::lifecycle::BookingRequest;
@@ -236,14 +235,10 @@ async fn set_follow(
 /// bearer token.
 pub async fn notifications_page(
     State(state): State<AppState>,
-    me: As<PatientRole>,
+    viewer: Viewer,
     ApiQuery(outcome): ApiQuery<Outcome>,
 ) -> Result<Response, PageError> {
-    let viewer = Viewer {
-        csrf: me.session.csrf_token.clone().unwrap_or_default(),
-        session_id: me.session.id,
-        user: me.0.user,
-    };
+    viewer.require(Role::Patient)?;
     let base = frame(
         &state,
         &viewer,
@@ -252,5 +247,12 @@ pub async fn notifications_page(
     )
     .await?;
     let body = state.pages.render("inbox.html", viewer.lang(), base)?;
-    Ok(html(body))
+    // The old page's script reads the CSRF token from this cookie; a session opened before
+    // it was given at sign-in gets it here.
+    let mut response = html(body);
+    response.headers_mut().append(
+        axum::http::header::SET_COOKIE,
+        crate::http::auth::csrf_cookie(&state, &viewer.csrf)?,
+    );
+    Ok(response)
 }

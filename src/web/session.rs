@@ -5,7 +5,7 @@ use super::view;
 use crate::domain::{Language, Role};
 use crate::http::auth::{
     authenticate, constant_time_eq, cookie, open_browser_session, random_token, Client,
-    CLEAR_SESSION_COOKIE, SESSION_COOKIE,
+    CLEAR_CSRF_COOKIE, CLEAR_SESSION_COOKIE, SESSION_COOKIE,
 };
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::notifications::{mark_all, mark_one};
@@ -366,10 +366,7 @@ pub async fn sign_in(
     let to = after_sign_in(form.next.as_deref(), signed.user.role);
     let mut response = Redirect::to(&to).into_response();
     let headers = response.headers_mut();
-    headers.insert(SET_COOKIE, opened.cookie);
-    if let Some(device) = opened.device_cookie {
-        headers.append(SET_COOKIE, device);
-    }
+    opened.set_cookies(headers);
     headers.append(
         SET_COOKIE,
         HeaderValue::from_static(
@@ -384,9 +381,9 @@ pub async fn sign_out(State(state): State<AppState>, action: Action<Empty>) -> P
     let mut c = state.store.acquire().await?;
     sessions::delete(&mut c, action.viewer.session_id).await?;
     let mut response = Redirect::to("/sign-in").into_response();
-    response
-        .headers_mut()
-        .insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
+    let headers = response.headers_mut();
+    headers.insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
+    headers.append(SET_COOKIE, HeaderValue::from_static(CLEAR_CSRF_COOKIE));
     Ok(response)
 }
 

@@ -13,6 +13,7 @@ mod dashboard;
 mod delivery;
 mod errors;
 mod hardening;
+mod import;
 mod invites;
 mod lifecycle;
 mod links;

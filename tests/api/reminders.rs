@@ -263,12 +263,15 @@ async fn the_reminders_command_lists_then_sends_once() {
                 .unwrap();
         format!("sqlite://{}", rows[0].2)
     };
-    let run = |dry: bool| {
+    // Typed as the old system's cron lines were (`--dry-run --hours=2`, `--hours=24`), and
+    // under the old command's name too.
+    let run_as = |verb: &str, dry: bool| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_carebell"));
-        cmd.args(["reminders", "--hours", "1", "--database-url", &url]);
+        cmd.arg(verb);
         if dry {
             cmd.arg("--dry-run");
         }
+        cmd.args(["--hours=1", "--database-url", &url]);
         cmd.env(
             "CAREBELL__EMAIL__OUTBOX_DIR",
             crate::helpers::scratch_dir("mail"),
@@ -286,6 +289,7 @@ async fn the_reminders_command_lists_then_sends_once() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
+    let run = |dry: bool| run_as("reminders", dry);
     let listed = run(true);
     assert!(listed.starts_with("1 reminder(s) due"), "{listed}");
     assert!(
@@ -305,7 +309,7 @@ async fn the_reminders_command_lists_then_sends_once() {
         first.contains("sent 2 message(s), delivered 1 in-app"),
         "{first}"
     );
-    let again = run(false);
+    let again = run_as("send_appointment_reminders", false);
     assert!(
         again.starts_with("0 reminder(s)")
             && again.contains("sent 0 message(s), delivered 0 in-app"),
