@@ -28,6 +28,7 @@ use std::path::Path;
 
 /// A user as the file gives it.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserRow {
     pub email: String,
     pub name: String,
@@ -42,6 +43,7 @@ pub struct UserRow {
 
 /// A free slot of a practitioner.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SlotRow {
     pub practitioner_email: String,
     pub starts_at: String,
@@ -50,6 +52,7 @@ pub struct SlotRow {
 
 /// An appointment, possibly in the past.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AppointmentRow {
     pub patient_email: String,
     pub practitioner_email: String,
@@ -190,17 +193,34 @@ impl ImportFile {
             .with_context(|| format!("{name}: no header line"))?
             .clone();
         let has = |c: &str| header.iter().any(|h| h == c);
+        // The line a record starts on, counted in the text itself (the reader's own count
+        // passes over blank lines).
+        let line_at = |p: Option<&csv::Position>| {
+            p.map_or(0, |p| {
+                // The position may be that of blank lines before the record.
+                let mut end = (p.byte() as usize).min(text.len());
+                while matches!(text.as_bytes().get(end), Some(b'\n' | b'\r')) {
+                    end += 1;
+                }
+                text.as_bytes()[..end]
+                    .iter()
+                    .filter(|b| **b == b'\n')
+                    .count()
+                    + 1
+            })
+        };
         fn take<T: serde::de::DeserializeOwned>(
             reader: &mut csv::Reader<&[u8]>,
             header: &csv::StringRecord,
             out: &mut Vec<Located<T>>,
             unreadable: &mut Vec<Rejected>,
             name: &str,
+            line_at: &dyn Fn(Option<&csv::Position>) -> usize,
         ) {
             for record in reader.records() {
                 match record {
                     Ok(record) => {
-                        let line = record.position().map_or(0, |p| p.line());
+                        let line = line_at(record.position());
                         let at = format!("{name}:{line}");
                         // Empty cells are absent values.
                         let record: csv::StringRecord = record.iter().collect();
@@ -226,6 +246,7 @@ impl ImportFile {
                 &mut self.appointments,
                 &mut self.unreadable,
                 name,
+                &line_at,
             );
         } else if has("practitioner_email") {
             take(
@@ -234,6 +255,7 @@ impl ImportFile {
                 &mut self.slots,
                 &mut self.unreadable,
                 name,
+                &line_at,
             );
         } else if has("email") && has("role") {
             take(
@@ -242,6 +264,7 @@ impl ImportFile {
                 &mut self.users,
                 &mut self.unreadable,
                 name,
+                &line_at,
             );
         } else {
             bail!(
@@ -543,4 +566,43 @@ async fn person(tx: &mut Tx, email: &str, role: Role) -> LifecycleResult<RowResu
             "no account with the email {email:?} (import users first)"
         )),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_keep_their_line_and_a_misspelt_column_is_named() {
+        let mut file = ImportFile::default();
+        file.add_csv(
+            "users.csv",
+            "email,name,role,languge\na@x.example,A,patient,fr\n",
+        )
+        .unwrap();
+        assert!(file.users.is_empty());
+        assert_eq!(file.unreadable[0].at, "users.csv:2");
+        assert!(
+            file.unreadable[0].reason.contains("languge"),
+            "{:?}",
+            file.unreadable
+        );
+
+        let mut file = ImportFile::default();
+        file.add_csv(
+            "users.csv",
+            "name,email,role,phone\nA,a@x.example,patient,\n\nB,b@x.example,admin,+33612345678\n",
+        )
+        .unwrap();
+        let at: Vec<_> = file
+            .users
+            .iter()
+            .map(|u| (u.at.as_str(), u.row.phone.is_none()))
+            .collect();
+        assert_eq!(at, [("users.csv:2", true), ("users.csv:4", false)]);
+        assert!(
+            file.add_csv("x.csv", "a,b\n1,2\n").is_err(),
+            "an unknown kind of file is refused"
+        );
+    }
 }
