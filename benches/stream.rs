@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
     settings.database.url = SecretString::from(db.clone());
     let store = open_store(&settings).await?;
     let now = SystemClock.now();
-    let hash = carebell::http::auth::hash_password("benchmark password".into()).await?;
+    let hash = carebell::auth::passwords::hash_password("benchmark password".into()).await?;
     let mut tx = store.begin().await?;
     let mut doctors = Vec::with_capacity(clients);
     for i in 0..=clients {
@@ -61,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
             now,
         )
         .await?;
-        let token = carebell::http::auth::random_token();
+        let token = carebell::auth::random_token();
         let session = NewSession {
             token: &token,
             user_id: u.id,

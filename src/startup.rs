@@ -1,11 +1,12 @@
 //! Builds the application from its settings: store, services, router, listener.
 
+use crate::app::AppState;
 use crate::catalogue::Catalogue;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::delivery::live::LiveHub;
 use crate::delivery::Dispatcher;
-use crate::http::{self, AppState};
+use crate::http;
 use crate::lifecycle::{Lifecycle, WakeSignal};
 use crate::store::Store;
 use crate::templates::{describe_source, Templates};
@@ -57,7 +58,7 @@ impl Application {
             live: dispatcher.live().clone(),
             templates: dispatcher.templates().clone(),
             pages: Arc::new(
-                crate::web::Pages::load(
+                crate::templates::pages::Pages::load(
                     dispatcher.templates().catalogue().clone(),
                     &settings.clinic,
                 )
@@ -96,7 +97,8 @@ impl Application {
 
     /// Serves until `shutdown` is cancelled, then lets in-flight requests finish.
     pub async fn run_until_stopped(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let router = http::router(self.state.clone());
+        let pages = crate::web::router(&self.state.settings.clinic);
+        let router = http::router(self.state.clone(), pages);
         tracing::info!(addr = %self.addr, database = self.state.store.backend().name(), "carebell is listening");
         if self.state.store.backend() == crate::store::Backend::Postgres {
             tokio::spawn(crate::realtime::listen(

@@ -4,6 +4,7 @@ mod appointment;
 mod contact;
 mod locale;
 mod notification;
+pub mod payload;
 mod time;
 mod user;
 

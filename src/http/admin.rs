@@ -84,7 +84,7 @@ pub async fn delivery_detail(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     let mut c = state.store.acquire().await?;
-    let job = delivery_or_404(&mut c, id).await?;
+    let job = crate::operations::delivery_or_404(&mut c, id).await?;
     let attempts = deliveries::attempts(&mut c, id).await?;
     Ok(Json(json!({ "delivery": job, "attempts": attempts })))
 }
@@ -95,31 +95,6 @@ pub async fn retry_delivery(
     _admin: As<AdminRole>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
-    let job = retry(&state, id).await?;
+    let job = crate::operations::retry_dead_delivery(&state, id).await?;
     Ok(Json(json!({ "delivery": job })))
-}
-
-/// Queues a dead job again, due now (the API and the admin page).
-pub(crate) async fn retry(state: &AppState, id: i64) -> ApiResult<deliveries::DeliveryJob> {
-    let mut c = state.store.acquire().await?;
-    let job = delivery_or_404(&mut c, id).await?;
-    if !deliveries::retry_dead(&mut c, id, state.clock.now()).await? {
-        return Err(ApiError::conflict(
-            "not_dead",
-            format!(
-                "only dead deliveries can be retried; this one is {}",
-                job.state.as_str()
-            ),
-        ));
-    }
-    delivery_or_404(&mut c, id).await
-}
-
-async fn delivery_or_404(
-    c: &mut crate::store::Conn,
-    id: i64,
-) -> ApiResult<deliveries::DeliveryJob> {
-    deliveries::get(c, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("delivery"))
 }

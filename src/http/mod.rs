@@ -1,57 +1,30 @@
 //! The HTTP surface: the canonical JSON API under `/api/v1`, the paths of the system
 //! carebell replaces, health and the OpenAPI document.
 
-pub(crate) mod admin;
+mod admin;
 mod appointments;
 pub mod auth;
-mod error;
-pub(crate) mod extract;
-pub(crate) mod notifications;
+mod notifications;
 mod openapi;
 mod seed;
-pub(crate) mod slots;
+mod slots;
 mod stream;
 
-pub use error::{ApiError, ApiResult};
+pub use crate::app::error::{ApiError, ApiResult};
+pub(crate) use crate::app::extract;
+pub use crate::app::AppState;
 
-use crate::clock::SharedClock;
-use crate::config::Settings;
-use crate::lifecycle::Lifecycle;
-use crate::store::Store;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::json;
-use std::sync::Arc;
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
-    pub lifecycle: Lifecycle,
-    pub clock: SharedClock,
-    pub settings: Arc<Settings>,
-    /// Announces in-app notifications as they are delivered (for live dashboards).
-    pub live: crate::delivery::live::LiveHub,
-    /// Failed sign-ins per account, browser and address.
-    pub throttle: Arc<crate::auth::throttle::SignInThrottle>,
-    /// Password checks, a bounded number at once.
-    pub passwords: Arc<crate::auth::passwords::Passwords>,
-    /// Open live streams per user, to cap them.
-    pub streams: Arc<stream::OpenStreams>,
-    /// Cancelled when the server is stopping: long-lived responses (live streams) end on
-    /// it, so that a graceful shutdown does not wait for them forever.
-    pub shutdown: tokio_util::sync::CancellationToken,
-    /// Message texts in each language, for showing in-app notifications.
-    pub templates: Arc<crate::templates::Templates>,
-    /// The dashboard's page templates and interface texts.
-    pub pages: Arc<crate::web::Pages>,
-}
-
-/// Every route of the service.
-pub fn router(state: AppState) -> Router {
+/// Every route of the service: the API's, the old system's paths and `pages` (the
+/// dashboard's router, which the caller gives so that this module need not know it), with
+/// the JSON fallbacks and the layers every request goes through.
+pub fn router(state: AppState, pages: Router<AppState>) -> Router {
     let api = Router::new()
         .route("/auth/sign-in", post(auth::sign_in))
         .route("/auth/sign-out", post(auth::sign_out))
@@ -100,7 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)
         .merge(seed::router())
-        .merge(crate::web::router(&state.settings.clinic))
+        .merge(pages)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

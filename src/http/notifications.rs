@@ -2,8 +2,8 @@
 
 use super::auth::CurrentUser;
 use super::extract::{ApiPath, ApiQuery};
-use super::{page_limit, ApiError, ApiResult, AppState};
-use crate::delivery::live::LiveEvent;
+use super::{page_limit, ApiResult, AppState};
+use crate::inbox::{localize, mark_all, mark_one, Marked};
 use crate::store::notifications::{self, Notification};
 use crate::store::users::User;
 use axum::extract::State;
@@ -19,19 +19,6 @@ pub struct ListQuery {
     /// Cursor: only notifications older than this id (from `next_before`).
     before: Option<i64>,
     limit: Option<i64>,
-}
-
-/// A notification with its title and message in the recipient's language and zone (the
-/// stored English text stays when a template fails).
-pub(crate) fn localize(state: &AppState, mut n: Notification, to: &User) -> Notification {
-    match state.templates.in_app(&n, to, state.clock.now()) {
-        Ok(text) => {
-            n.title = text.title;
-            n.message = text.message;
-        }
-        Err(e) => tracing::warn!(error = %e, notification_id = n.id, "in-app text failed"),
-    }
-    n
 }
 
 /// One page, newest first, with the unread count.
@@ -81,36 +68,12 @@ pub async fn unread_count(
     Ok(Json(json!({ "unread_count": n })))
 }
 
-/// Marks one of the user's notifications read; someone else's is "not found".
-pub(crate) async fn mark_one(state: &AppState, user_id: i64, id: i64) -> ApiResult<Value> {
-    let mut c = state.store.acquire().await?;
-    if !notifications::mark_read(&mut c, user_id, id, state.clock.now()).await? {
-        return Err(ApiError::not_found("notification"));
-    }
-    let n = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
-    state.live.publish(LiveEvent::ReadChanged {
-        recipient_id: user_id,
-    });
-    Ok(json!({ "success": true, "unread_count": n }))
-}
-
-pub(crate) async fn mark_all(state: &AppState, user_id: i64) -> ApiResult<Value> {
-    let mut c = state.store.acquire().await?;
-    let marked = notifications::mark_all_read(&mut c, user_id, state.clock.now()).await?;
-    // Counted again: a notification may have arrived since.
-    let n = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
-    state.live.publish(LiveEvent::ReadChanged {
-        recipient_id: user_id,
-    });
-    Ok(json!({ "success": true, "marked": marked, "unread_count": n }))
-}
-
 /// `POST /api/v1/notifications/{id}/read`.
 pub async fn mark_read(
     State(state): State<AppState>,
     me: CurrentUser,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Marked>> {
     Ok(Json(mark_one(&state, me.user.id, id).await?))
 }
 
@@ -118,6 +81,6 @@ pub async fn mark_read(
 pub async fn mark_all_read(
     State(state): State<AppState>,
     me: CurrentUser,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Marked>> {
     Ok(Json(mark_all(&state, me.user.id).await?))
 }

@@ -12,10 +12,10 @@
 
 use super::auth::{As, PatientRole, PractitionerRole};
 use super::extract::{ApiPath, Body};
-use super::notifications::{localize, mark_all, mark_one};
 use super::{ApiResult, AppState};
 use crate::catalogue::{self, Args};
 use crate::domain::{Language, Timestamp};
+use crate::inbox::{localize, mark_all, mark_one, Marked};
 use crate::store::notifications;
 use crate::store::users::User;
 use axum::body::Body as HttpBody;
@@ -199,7 +199,7 @@ async fn practitioner_mark_read(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
     Body(body): Body<MarkOne>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Marked>> {
     Ok(Json(
         mark_one(&state, me.user.id, body.notification_id).await?,
     ))
@@ -208,7 +208,7 @@ async fn practitioner_mark_read(
 async fn practitioner_mark_all(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Marked>> {
     Ok(Json(mark_all(&state, me.user.id).await?))
 }
 
@@ -267,7 +267,7 @@ async fn practitioner_notify(
 async fn patient_mark_all(
     State(state): State<AppState>,
     me: As<PatientRole>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Marked>> {
     Ok(Json(mark_all(&state, me.user.id).await?))
 }
 
@@ -275,7 +275,7 @@ async fn patient_mark_read(
     State(state): State<AppState>,
     me: As<PatientRole>,
     Body(body): Body<MarkOne>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Marked>> {
     Ok(Json(
         mark_one(&state, me.user.id, body.notification_id).await?,
     ))

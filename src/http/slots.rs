@@ -3,7 +3,7 @@
 use super::auth::{As, CurrentUser, PatientRole, PractitionerRole};
 use super::extract::{ApiPath, ApiQuery, Body};
 use super::{page_limit, ApiError, ApiResult, AppState};
-use crate::domain::{Role, Timestamp};
+use crate::domain::Timestamp;
 use crate::lifecycle::NewSlot;
 use crate::store::slots::Slot;
 use crate::store::users::User;
@@ -182,9 +182,6 @@ pub async fn notify_availability(
     Ok(Json(json!({ "notified": notified })))
 }
 
-pub(crate) async fn practitioner(c: &mut crate::store::Conn, id: i64) -> ApiResult<User> {
-    users::get(c, id)
-        .await?
-        .filter(|u| u.role == Role::Practitioner)
-        .ok_or_else(|| ApiError::not_found("practitioner"))
+async fn practitioner(c: &mut crate::store::Conn, id: i64) -> ApiResult<User> {
+    crate::inbox::practitioner(c, id).await
 }

@@ -3,8 +3,7 @@
 //! [`plan`] is pure: it turns a lifecycle event into the notification records to write.
 //! The lifecycle writes them in the transaction that changed the state.
 
-pub mod payload;
-
+use crate::domain::payload::{AppointmentFacts, AvailabilityFacts, CalendarChange, Payload};
 use crate::domain::{
     AppointmentStatus, CancelledBy, Channel, NotificationKind, Role, Severity, Timestamp,
 };
@@ -12,7 +11,6 @@ use crate::store::appointments::Appointment;
 use crate::store::notifications::NewNotification;
 use crate::store::slots::Slot;
 use crate::store::users::User;
-use payload::{AppointmentFacts, AvailabilityFacts, CalendarChange, Payload};
 
 /// Something that happened that people must hear about.
 pub enum Event<'a> {

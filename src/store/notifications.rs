@@ -1,8 +1,8 @@
 //! In-app notification records and the delivery jobs written with them.
 
 use super::{col, Conn, StoreResult};
+use crate::domain::payload::Payload;
 use crate::domain::{Channel, NotificationKind, Severity, Timestamp};
-use crate::notify::payload::Payload;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 

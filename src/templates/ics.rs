@@ -2,8 +2,8 @@
 //! iTIP (RFC 5546) `REQUEST` or `CANCEL`. The UID is the appointment's (with the
 //! installation's id), the SEQUENCE its version, so calendar programs update one event.
 
+use crate::domain::payload::CalendarChange;
 use crate::domain::Timestamp;
-use crate::notify::payload::CalendarChange;
 
 /// A person named in the event.
 #[derive(Debug, Clone)]

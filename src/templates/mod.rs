@@ -8,13 +8,14 @@
 //! `messages/<lang>.ftl` there). Everything is read once at start and checked then.
 
 mod ics;
+pub mod pages;
 
 pub use ics::{calendar_for, CalendarEvent, CalendarParty};
 
 use crate::catalogue::{self, Args, Catalogue, TimeStyle};
 use crate::config::ClinicSettings;
+use crate::domain::payload::{AppointmentFacts, CalendarChange, Payload};
 use crate::domain::{AppointmentStatus, Language, NotificationKind, Role, Timestamp};
-use crate::notify::payload::{AppointmentFacts, CalendarChange, Payload};
 use crate::store::notifications::Notification;
 use crate::store::users::User;
 use anyhow::Context;
@@ -399,8 +400,8 @@ fn strip_isolation(s: &str) -> String {
 
 /// Sample notifications of a kind for a role, one per variant its texts choose between.
 fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
+    use crate::domain::payload::{AvailabilityFacts, NoticeFacts};
     use crate::domain::{CancelledBy, Email, PersonName, TimeZone, Urgency};
-    use crate::notify::payload::{AvailabilityFacts, NoticeFacts};
     let t = Timestamp::from_millis(1_796_115_600_000);
     let to = User {
         id: 1,

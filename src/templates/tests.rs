@@ -352,7 +352,7 @@ fn sms_carries_the_minimum_and_fits_one_segment_in_english() {
 fn subjects_cannot_carry_line_breaks() {
     let (mut n, to) = confirmed_for(Language::En, "UTC");
     n.kind = NotificationKind::SystemNotice;
-    n.data = Payload::Notice(crate::notify::payload::NoticeFacts {
+    n.data = Payload::Notice(crate::domain::payload::NoticeFacts {
         title: "Hello\r\nBcc: evil@example.org".into(),
         message: "M".into(),
     });

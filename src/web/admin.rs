@@ -2,9 +2,9 @@
 
 use super::session::{finish, Action, PageResult, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
+use crate::app::extract::{ApiPath, ApiQuery};
+use crate::app::AppState;
 use crate::domain::Role;
-use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::AppState;
 use crate::store::deliveries::{self, JobFilter, JobState};
 use axum::extract::State;
 use minijinja::{context, Value};
@@ -96,7 +96,7 @@ pub async fn retry(
     action: Action<super::session::Empty>,
 ) -> PageResult {
     action.viewer.require(Role::Admin)?;
-    let outcome = crate::http::admin::retry(&state, id)
+    let outcome = crate::operations::retry_dead_delivery(&state, id)
         .await
         .map(|_| "retried");
     Ok(finish(&action.back, outcome))

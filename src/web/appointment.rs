@@ -6,10 +6,10 @@
 use super::patient::SlotView;
 use super::session::{finish, Action, PageResult, ReasonForm, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
+use crate::app::extract::{ApiPath, ApiQuery};
+use crate::app::{ApiError, AppState};
 use crate::domain::{AppointmentStatus, CancelledBy, Role, Transition};
-use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::notifications::localize;
-use crate::http::{ApiError, AppState};
+use crate::inbox::localize;
 use crate::lifecycle::Reschedule;
 use crate::store::{notifications, slots};
 use axum::extract::State;
@@ -36,7 +36,7 @@ pub async fn page(
         .lifecycle
         .appointment_for(user, id)
         .await
-        .map_err(crate::http::ApiError::from)?;
+        .map_err(crate::app::ApiError::from)?;
     let now = state.clock.now();
     let cutoff = state.settings.lifecycle.patient_cancel_cutoff;
     let mut c = state.store.acquire().await?;

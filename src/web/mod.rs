@@ -9,16 +9,13 @@
 
 mod admin;
 mod appointment;
-mod pages;
 mod patient;
 mod practitioner;
 mod session;
 mod view;
 
-pub use pages::Pages;
-
+use crate::app::AppState;
 use crate::config::ClinicSettings;
-use crate::http::AppState;
 use axum::extract::State;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,

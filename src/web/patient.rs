@@ -3,9 +3,9 @@
 
 use super::session::{finish, Action, PageError, PageResult, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
+use crate::app::extract::{ApiPath, ApiQuery};
+use crate::app::{ApiError, AppState};
 use crate::domain::{Role, Urgency};
-use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::{ApiError, AppState};
 use crate::lifecycle::BookingRequest;
 use crate::store::appointments::{self, Party};
 use crate::store::{follows, slots, users};
@@ -217,7 +217,7 @@ async fn set_follow(
     let patient = action.viewer.user.id;
     let outcome = async {
         let mut c = state.store.acquire().await?;
-        crate::http::slots::practitioner(&mut c, id).await?;
+        crate::inbox::practitioner(&mut c, id).await?;
         if on {
             follows::follow(&mut c, patient, id, state.clock.now()).await?;
             Ok("followed")
@@ -252,7 +252,7 @@ pub async fn notifications_page(
     let mut response = html(body);
     response.headers_mut().append(
         axum::http::header::SET_COOKIE,
-        crate::http::auth::csrf_cookie(&state, &viewer.csrf)?,
+        crate::app::session::csrf_cookie(&state, &viewer.csrf)?,
     );
     Ok(response)
 }

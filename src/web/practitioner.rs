@@ -3,9 +3,9 @@
 
 use super::session::{finish, non_blank, Action, PageError, PageResult, ReasonForm, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
+use crate::app::extract::{ApiPath, ApiQuery};
+use crate::app::{ApiError, AppState};
 use crate::domain::{AppointmentStatus, Role, Timestamp};
-use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::{ApiError, AppState};
 use crate::lifecycle::NewSlot;
 use crate::store::appointments::{self, Appointment, Party};
 use crate::store::slots;

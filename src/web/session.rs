@@ -2,14 +2,14 @@
 //! a form's outcome is reported back (a redirect to the page with a message).
 
 use super::view;
-use crate::domain::{Language, Role};
-use crate::http::auth::{
+use crate::app::extract::{ApiPath, ApiQuery};
+use crate::app::session::{
     authenticate, constant_time_eq, cookie, open_browser_session, random_token, Client,
     CLEAR_CSRF_COOKIE, CLEAR_SESSION_COOKIE, SESSION_COOKIE,
 };
-use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::notifications::{mark_all, mark_one};
-use crate::http::{ApiError, AppState};
+use crate::app::{ApiError, AppState};
+use crate::domain::{Language, Role};
+use crate::inbox::{mark_all, mark_one};
 use crate::store::sessions::{self, SessionKind};
 use crate::store::users::User;
 use axum::body::Bytes;

@@ -2,9 +2,9 @@
 //! the notification list and the message a form left behind.
 
 use super::session::{PageError, Viewer};
+use crate::app::AppState;
 use crate::domain::{Language, Timestamp};
-use crate::http::notifications::localize;
-use crate::http::AppState;
+use crate::inbox::localize;
 use crate::store::notifications;
 use crate::store::users::User;
 use minijinja::Value;

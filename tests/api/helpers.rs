@@ -119,7 +119,7 @@ pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(&mut Settings
     let base = format!("http://{}", app.addr());
 
     // The first admin is created directly, as an operator would with the CLI.
-    let hash = carebell::http::auth::hash_password(PASSWORD.to_owned())
+    let hash = carebell::auth::passwords::hash_password(PASSWORD.to_owned())
         .await
         .unwrap();
     let admin_email = "admin@clinic.example";

@@ -62,8 +62,8 @@ on_both_engines! {
     }
 }
 
-fn notice() -> carebell::notify::payload::Payload {
-    carebell::notify::payload::Payload::Notice(carebell::notify::payload::NoticeFacts {
+fn notice() -> carebell::domain::payload::Payload {
+    carebell::domain::payload::Payload::Notice(carebell::domain::payload::NoticeFacts {
         title: "t".into(),
         message: "m".into(),
     })

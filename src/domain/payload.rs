@@ -3,7 +3,7 @@
 //! calendar file. The patient's reason for the visit is deliberately not a field: it is
 //! medical information, and email, SMS and webhooks must not carry it.
 
-use crate::domain::{AppointmentStatus, CancelledBy, Timestamp, Urgency};
+use super::{AppointmentStatus, CancelledBy, Timestamp, Urgency};
 use serde::{Deserialize, Serialize};
 
 /// The facts of one notification. Stored as JSON without a tag (the API's `data`); the

@@ -1,0 +1,70 @@
+//! The inbox use cases, for the API and the pages alike: a notification's text for its
+//! reader, and marking read (which tells the reader's other open pages).
+
+use crate::app::{ApiError, ApiResult, AppState};
+use crate::delivery::live::LiveEvent;
+use crate::store::notifications::{self, Notification};
+use crate::store::users::User;
+use serde::Serialize;
+
+/// What marking read leaves: `{"success": true, "marked"?, "unread_count"}`.
+#[derive(Debug, Serialize)]
+pub struct Marked {
+    pub success: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marked: Option<u64>,
+    pub unread_count: i64,
+}
+
+/// A notification with its title and message in the recipient's language and zone (the
+/// stored English text stays when a template fails).
+pub fn localize(state: &AppState, mut n: Notification, to: &User) -> Notification {
+    match state.templates.in_app(&n, to, state.clock.now()) {
+        Ok(text) => {
+            n.title = text.title;
+            n.message = text.message;
+        }
+        Err(e) => tracing::warn!(error = %e, notification_id = n.id, "in-app text failed"),
+    }
+    n
+}
+
+/// Marks one of the user's notifications read; someone else's is "not found".
+pub async fn mark_one(state: &AppState, user_id: i64, id: i64) -> ApiResult<Marked> {
+    let mut c = state.store.acquire().await?;
+    if !notifications::mark_read(&mut c, user_id, id, state.clock.now()).await? {
+        return Err(ApiError::not_found("notification"));
+    }
+    let n = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
+    state.live.publish(LiveEvent::ReadChanged {
+        recipient_id: user_id,
+    });
+    Ok(Marked {
+        success: true,
+        marked: None,
+        unread_count: n,
+    })
+}
+
+pub async fn mark_all(state: &AppState, user_id: i64) -> ApiResult<Marked> {
+    let mut c = state.store.acquire().await?;
+    let marked = notifications::mark_all_read(&mut c, user_id, state.clock.now()).await?;
+    // Counted again: a notification may have arrived since.
+    let n = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
+    state.live.publish(LiveEvent::ReadChanged {
+        recipient_id: user_id,
+    });
+    Ok(Marked {
+        success: true,
+        marked: Some(marked),
+        unread_count: n,
+    })
+}
+
+/// A practitioner by id; anyone else (or no one) is "not found".
+pub async fn practitioner(c: &mut crate::store::Conn, id: i64) -> ApiResult<User> {
+    crate::store::users::get(c, id)
+        .await?
+        .filter(|u| u.role == crate::domain::Role::Practitioner)
+        .ok_or_else(|| ApiError::not_found("practitioner"))
+}

@@ -1,0 +1,29 @@
+//! What operators do with deliveries, for the API and the admin page alike.
+
+use crate::app::{ApiError, ApiResult, AppState};
+use crate::store::deliveries;
+
+/// Queues a dead job again, due now (the API and the admin page).
+pub async fn retry_dead_delivery(state: &AppState, id: i64) -> ApiResult<deliveries::DeliveryJob> {
+    let mut c = state.store.acquire().await?;
+    let job = delivery_or_404(&mut c, id).await?;
+    if !deliveries::retry_dead(&mut c, id, state.clock.now()).await? {
+        return Err(ApiError::conflict(
+            "not_dead",
+            format!(
+                "only dead deliveries can be retried; this one is {}",
+                job.state.as_str()
+            ),
+        ));
+    }
+    delivery_or_404(&mut c, id).await
+}
+
+pub async fn delivery_or_404(
+    c: &mut crate::store::Conn,
+    id: i64,
+) -> ApiResult<deliveries::DeliveryJob> {
+    deliveries::get(c, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delivery"))
+}
