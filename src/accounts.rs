@@ -96,7 +96,7 @@ pub async fn create_account(
     let new = parse(a).await?;
     let mut c = store.acquire().await.map_err(AccountError::Store)?;
     users::insert(&mut c, &new, now).await.map_err(|e| match e {
-        StoreError::Conflict => AccountError::EmailTaken,
+        e if e.violates("users_email") => AccountError::EmailTaken,
         other => AccountError::Store(other),
     })
 }

@@ -16,6 +16,8 @@ pub async fn retry_dead_delivery(state: &AppState, id: i64) -> ApiResult<deliver
             ),
         ));
     }
+    // Due now: the dispatcher in this process need not wait for its next poll.
+    state.lifecycle.wake_dispatcher();
     delivery_or_404(&mut c, id).await
 }
 

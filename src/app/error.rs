@@ -132,7 +132,7 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict => {
+            StoreError::Conflict(_) => {
                 ApiError::conflict("conflict", "this conflicts with existing data")
             }
             other => ApiError::Internal(anyhow::Error::new(other).context("storage")),

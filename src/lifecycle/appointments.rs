@@ -74,7 +74,7 @@ impl Lifecycle {
         let appointment = appointments::insert(tx.conn(), new, now)
             .await
             .map_err(|e| match e {
-                StoreError::Conflict => LifecycleError::SlotTaken,
+                e if e.violates(ONE_ACTIVE_PER_SLOT) => LifecycleError::SlotTaken,
                 StoreError::MissingReference => LifecycleError::NotFound("slot"),
                 other => other.into(),
             })?;
@@ -242,7 +242,7 @@ impl Lifecycle {
         let updated = appointments::move_to_slot(tx.conn(), &current, &slot, now)
             .await
             .map_err(|e| match e {
-                StoreError::Conflict => LifecycleError::SlotTaken,
+                e if e.violates(ONE_ACTIVE_PER_SLOT) => LifecycleError::SlotTaken,
                 other => other.into(),
             })?
             .ok_or(LifecycleError::Concurrent)?;
@@ -307,9 +307,12 @@ async fn parties_of(tx: &mut Tx, a: &Appointment) -> LifecycleResult<(User, User
     ))
 }
 
+/// The unique index that lets one active appointment hold a slot.
+const ONE_ACTIVE_PER_SLOT: &str = "appointments_one_active_per_slot";
+
 pub(super) async fn commit(tx: Tx) -> LifecycleResult<()> {
     tx.commit().await.map_err(|e| match e {
-        StoreError::Conflict => LifecycleError::Concurrent,
+        StoreError::Conflict(_) => LifecycleError::Concurrent,
         other => other.into(),
     })
 }

@@ -141,6 +141,12 @@ impl Lifecycle {
         Ok(())
     }
 
+    /// Tells the dispatcher in this process that work is due now (a job requeued by an
+    /// operator, say).
+    pub fn wake_dispatcher(&self) {
+        self.wake.wake();
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -65,9 +65,10 @@ impl Backend {
 /// Errors at the storage edge, classified so callers can map them to HTTP statuses.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A unique constraint refused the write; the caller knows which one it risked.
-    #[error("unique constraint violated")]
-    Conflict,
+    /// A unique constraint or index refused the write: its name, as the database gave it
+    /// (callers match on the one they risked; see [`StoreError::violates`]).
+    #[error("unique constraint {} violated", .0.as_deref().unwrap_or("(unnamed)"))]
+    Conflict(Option<String>),
     /// A foreign key refused the write (the referenced row vanished meanwhile).
     #[error("referenced row does not exist")]
     MissingReference,
@@ -82,12 +83,36 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         if let sqlx::Error::Database(db) = &e {
             match db.kind() {
-                sqlx::error::ErrorKind::UniqueViolation => return Self::Conflict,
+                sqlx::error::ErrorKind::UniqueViolation => {
+                    return Self::Conflict(unique_constraint(db.as_ref()))
+                }
                 sqlx::error::ErrorKind::ForeignKeyViolation => return Self::MissingReference,
                 _ => {}
             }
         }
         Self::Database(e)
+    }
+}
+
+/// The name of the unique constraint or index a database error names: PostgreSQL gives
+/// it; SQLite says `UNIQUE constraint failed: index 'name'` for an index, or
+/// `UNIQUE constraint failed: table.column` for a column constraint (then `table.column`).
+fn unique_constraint(db: &dyn sqlx::error::DatabaseError) -> Option<String> {
+    if let Some(name) = db.constraint() {
+        return Some(name.to_owned());
+    }
+    let message = db.message();
+    let detail = message.split("UNIQUE constraint failed: ").nth(1)?;
+    Some(match detail.strip_prefix("index '") {
+        Some(index) => index.trim_end_matches('\'').to_owned(),
+        None => detail.to_owned(),
+    })
+}
+
+impl StoreError {
+    /// Whether this is the unique constraint (or index) `name` refusing a write.
+    pub fn violates(&self, name: &str) -> bool {
+        matches!(self, Self::Conflict(Some(n)) if n == name)
     }
 }
 

@@ -205,6 +205,42 @@ on_both_engines_by_engine! {
         assert_eq!(dead["deliveries"].as_array().unwrap().len(), 1);
     }
 
+    async fn an_admin_retry_wakes_the_running_dispatcher(engine) {
+        let provider = SmsPeer::start().await;
+        let app = spawn_app_with(engine, |s| {
+            s.delivery.enabled = true;
+            // Only a wake-up can make it look again within the test.
+            s.delivery.poll_interval = Duration::from_secs(600);
+            s.sms.provider = SmsProviderKind::Webhook;
+            s.sms.webhook_url = Some(format!("{}/sms", provider.base_url));
+            s.sms.webhook_token = Some(secrecy::SecretString::from("test-token-not-secret"));
+        })
+        .await;
+        let doctor = app.user(Role::Practitioner).await;
+        // The provider refuses this number for good (400): the SMS goes dead at once.
+        let patient = app.user_with(Role::Patient, json!({"phone": "+33600000400"})).await;
+        let slot = app.slots(&doctor, &[48]).await[0];
+        let id = app.book(&patient, slot).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let job = loop {
+            let sms = job_states(&app, id).await.into_iter().find(|j| j.2 == "sms");
+            if let Some(job) = sms.filter(|j| j.3 == "dead") {
+                break job;
+            }
+            assert!(std::time::Instant::now() < deadline, "the SMS never went dead");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(provider.requests().len(), 1);
+        let (status, _) = app.post(&app.admin, &format!("/api/v1/admin/deliveries/{}/retry", job.0), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while provider.requests().len() < 2 {
+            assert!(std::time::Instant::now() < deadline, "the retried job was not sent before the next poll");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn sms_provider_answers_are_classified_like_smtp_replies(engine) {
         let provider = SmsPeer::start().await;
         let app = spawn_app_with(engine, |s| {

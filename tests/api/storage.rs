@@ -31,6 +31,24 @@ on_both_engines! {
         assert!(own["slots"].as_array().unwrap().is_empty(), "{own}");
     }
 
+    async fn a_unique_violation_names_its_constraint_on_both_engines(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let mut c = app.store.acquire().await.unwrap();
+        let taken = carebell::store::users::find_credentials(&mut c, &doctor.email).await.unwrap().unwrap().0;
+        let again = carebell::store::users::NewUser {
+            role: Role::Patient,
+            name: taken.name.clone(),
+            email: carebell::domain::Email::parse(&doctor.email.to_uppercase()).unwrap(),
+            phone: None,
+            time_zone: taken.time_zone,
+            language: taken.language,
+            password_hash: "x".into(),
+        };
+        let err = carebell::store::users::insert(&mut c, &again, app.clock_now()).await.unwrap_err();
+        assert!(err.violates("users_email"), "{err:?}");
+        assert!(!err.violates("appointments_one_active_per_slot"), "{err:?}");
+    }
+
     async fn migrations_can_be_applied_again(app) {
         app.store.migrate().await.expect("a second run applies nothing and succeeds");
         app.store.ping().await.unwrap();
