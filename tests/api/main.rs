@@ -19,6 +19,7 @@ mod lifecycle;
 mod links;
 mod notifications;
 mod reminders;
+mod schema;
 mod seed_paths;
 mod service;
 mod storage;

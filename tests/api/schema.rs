@@ -1,0 +1,193 @@
+//! The OpenAPI document served at `/api/v1/openapi.json` is checked against what the
+//! service really answers: a scenario calls every documented operation (successes and the
+//! usual refusals), and each JSON answer is validated against the schema the document
+//! gives for that operation and status, by an independent JSON Schema validator.
+
+use crate::helpers::*;
+use crate::on_both_engines;
+use carebell::domain::Role;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+struct Checker {
+    doc: Value,
+    /// (method, path template) of every operation answered so far.
+    seen: BTreeSet<(String, String)>,
+    problems: Vec<String>,
+}
+
+impl Checker {
+    fn new(doc: Value) -> Self {
+        Self {
+            doc,
+            seen: BTreeSet::new(),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Validates one answer of `method template` against the document.
+    fn check(&mut self, method: &Method, template: &str, status: StatusCode, body: &Value) {
+        let op = &self.doc["paths"][template][method.as_str().to_lowercase()];
+        if op.is_null() {
+            self.problems
+                .push(format!("{method} {template} is not in the document"));
+            return;
+        }
+        self.seen.insert((method.to_string(), template.to_owned()));
+        let response = &op["responses"][status.as_str()];
+        if response.is_null() {
+            self.problems.push(format!(
+                "{method} {template} answered {status}, which the document does not list: {body}"
+            ));
+            return;
+        }
+        let Some(schema) = response["content"]["application/json"].get("schema") else {
+            if !body.is_null() {
+                self.problems.push(format!(
+                    "{method} {template} {status}: a body the document does not describe: {body}"
+                ));
+            }
+            return;
+        };
+        // The schema with the document's components beside it, so `$ref`s resolve.
+        let mut root = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": self.doc["components"].clone(),
+        });
+        root["allOf"] = json!([schema]);
+        let validator = match jsonschema::validator_for(&root) {
+            Ok(v) => v,
+            Err(e) => {
+                self.problems.push(format!(
+                    "{method} {template} {status}: the document's schema does not compile: {e}"
+                ));
+                return;
+            }
+        };
+        for error in validator.iter_errors(body) {
+            self.problems.push(format!(
+                "{method} {template} {status}: {error} at {}",
+                error.instance_path()
+            ));
+        }
+    }
+}
+
+/// Calls and checks: `$method $path` (the template is given to find the operation).
+macro_rules! call {
+    ($checker:expr, $app:expr, $who:expr, $method:expr, $template:expr, $path:expr, $body:expr) => {{
+        let path = String::from($path);
+        let (status, body) = $app.call($who, $method, &path, $body).await;
+        $checker.check(&$method, $template, status, &body);
+        (status, body)
+    }};
+}
+
+on_both_engines! {
+    async fn every_documented_answer_matches_the_document(app) {
+        let (_, doc) = app.call(None, Method::GET, "/api/v1/openapi.json", None).await;
+        let mut c = Checker::new(doc.clone());
+        c.seen.insert(("GET".into(), "/api/v1/openapi.json".into()));
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.user_with(Role::Patient, json!({"phone": "+33 6 12 34 56 78"})).await;
+        let d = doctor.id;
+        let (g, p, put, del) = (Method::GET, Method::POST, Method::PUT, Method::DELETE);
+
+        call!(c, app, None, g.clone(), "/healthz", "/healthz", None);
+        call!(c, app, None, p.clone(), "/api/v1/auth/sign-in", "/api/v1/auth/sign-in", Some(json!({"email": patient.email, "password": PASSWORD})));
+        call!(c, app, None, p.clone(), "/api/v1/auth/sign-in", "/api/v1/auth/sign-in", Some(json!({"email": patient.email, "password": "wrong password"})));
+        call!(c, app, None, p.clone(), "/api/v1/auth/sign-in", "/api/v1/auth/sign-in", Some(json!({"email": 1})));
+        call!(c, app, None, p.clone(), "/api/v1/auth/tokens", "/api/v1/auth/tokens", Some(json!({"email": doctor.email, "password": PASSWORD, "label": "schema test"})));
+        call!(c, app, None, g.clone(), "/api/v1/me", "/api/v1/me", None);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/me", "/api/v1/me", None);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/practitioners", "/api/v1/practitioners", None);
+        call!(c, app, Some(&patient), put.clone(), "/api/v1/practitioners/{id}/follow", format!("/api/v1/practitioners/{d}/follow"), None);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/follows", "/api/v1/follows", None);
+
+        let start = app.clock_now().plus(HOUR * 48);
+        let (_, made) = call!(c, app, Some(&doctor), p.clone(), "/api/v1/slots", "/api/v1/slots", Some(json!({"slots": [
+            {"starts_at": start.to_string(), "ends_at": start.plus(HOUR / 2).to_string()},
+            {"starts_at": start.plus(HOUR).to_string(), "ends_at": start.plus(HOUR * 3 / 2).to_string()},
+            {"starts_at": start.plus(HOUR * 2).to_string(), "ends_at": start.plus(HOUR * 5 / 2).to_string()},
+        ]})));
+        call!(c, app, Some(&doctor), p.clone(), "/api/v1/slots", "/api/v1/slots", Some(json!({"slots": [
+            {"starts_at": start.to_string(), "ends_at": start.plus(HOUR / 2).to_string()}
+        ]})));
+        let slots: Vec<i64> = made["slots"].as_array().map(|s| s.iter().filter_map(|s| s["id"].as_i64()).collect()).unwrap_or_default();
+        assert_eq!(slots.len(), 3, "{made}");
+        call!(c, app, Some(&doctor), g.clone(), "/api/v1/slots", "/api/v1/slots", None);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/practitioners/{id}/slots", format!("/api/v1/practitioners/{d}/slots"), None);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/practitioners/{id}/slots", "/api/v1/practitioners/999999/slots", None);
+        call!(c, app, Some(&doctor), del.clone(), "/api/v1/slots/{id}", format!("/api/v1/slots/{}", slots[2]), None);
+        call!(c, app, Some(&doctor), p.clone(), "/api/v1/availability/notify", "/api/v1/availability/notify", Some(json!({"note": "Friday"})));
+
+        let (_, booked) = call!(c, app, Some(&patient), p.clone(), "/api/v1/appointments", "/api/v1/appointments", Some(json!({"slot_id": slots[0], "reason": "check-up"})));
+        let id = booked["id"].as_i64().unwrap();
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/appointments", "/api/v1/appointments", Some(json!({"slot_id": slots[0]})));
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/appointments", "/api/v1/appointments", None);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/appointments/{id}", format!("/api/v1/appointments/{id}"), None);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/appointments/{id}", "/api/v1/appointments/abc", None);
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/appointments/{id}/accept", format!("/api/v1/appointments/{id}/accept"), None);
+        call!(c, app, Some(&doctor), p.clone(), "/api/v1/appointments/{id}/accept", format!("/api/v1/appointments/{id}/accept"), None);
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/appointments/{id}/reschedule", format!("/api/v1/appointments/{id}/reschedule"), Some(json!({"slot_id": slots[1]})));
+        call!(c, app, Some(&doctor), p.clone(), "/api/v1/appointments/{id}/cancel", format!("/api/v1/appointments/{id}/cancel"), Some(json!({})));
+        call!(c, app, Some(&doctor), p.clone(), "/api/v1/appointments/{id}/cancel", format!("/api/v1/appointments/{id}/cancel"), Some(json!({"reason": "ill"})));
+        let (_, second) = app.call(Some(&patient), p.clone(), "/api/v1/appointments", Some(json!({"slot_id": slots[0]}))).await;
+        let second = second["id"].as_i64().unwrap();
+        call!(c, app, Some(&doctor), p.clone(), "/api/v1/appointments/{id}/decline", format!("/api/v1/appointments/{second}/decline"), Some(json!({"reason": "full"})));
+        call!(c, app, Some(&doctor), p.clone(), "/api/v1/appointments/{id}/decline", format!("/api/v1/appointments/{second}/decline"), Some(json!({})));
+        app.drain().await;
+
+        let (_, list) = call!(c, app, Some(&patient), g.clone(), "/api/v1/notifications", "/api/v1/notifications", None);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/notifications", "/api/v1/notifications?limit=1000", None);
+        let note = list["notifications"][0]["id"].as_i64().unwrap();
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/notifications/unread-count", "/api/v1/notifications/unread-count", None);
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/notifications/{id}/read", format!("/api/v1/notifications/{note}/read"), None);
+        call!(c, app, Some(&doctor), p.clone(), "/api/v1/notifications/{id}/read", format!("/api/v1/notifications/{note}/read"), None);
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/notifications/read-all", "/api/v1/notifications/read-all", None);
+
+        call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/users", "/api/v1/admin/users", Some(json!({"role": "patient", "name": "New Patient", "email": "new@patient.example", "password": "a long enough password"})));
+        call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/users", "/api/v1/admin/users", Some(json!({"role": "patient", "name": "New Patient", "email": "new@patient.example", "password": "a long enough password"})));
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/admin/users", "/api/v1/admin/users", Some(json!({})));
+        let (_, jobs) = call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/deliveries", "/api/v1/admin/deliveries", None);
+        let job = jobs["deliveries"][0]["id"].as_i64().unwrap();
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/deliveries/{id}", format!("/api/v1/admin/deliveries/{job}"), None);
+        call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/deliveries/{id}/retry", format!("/api/v1/admin/deliveries/{job}/retry"), None);
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/deliveries/{id}", "/api/v1/admin/deliveries/999999", None);
+        call!(c, app, Some(&patient), del.clone(), "/api/v1/practitioners/{id}/follow", format!("/api/v1/practitioners/{d}/follow"), None);
+
+        // The paths of the system carebell replaces, in their own shapes.
+        let (_, old) = call!(c, app, Some(&doctor), g.clone(), "/practitioner-dashboard/api/notifications/", "/practitioner-dashboard/api/notifications/", None);
+        let old_note = old["notifications"][0]["id"].as_i64().unwrap();
+        call!(c, app, Some(&doctor), p.clone(), "/practitioner-dashboard/api/notifications/mark-read/", "/practitioner-dashboard/api/notifications/mark-read/", Some(json!({"notification_id": old_note.to_string()})));
+        call!(c, app, Some(&doctor), p.clone(), "/practitioner-dashboard/api/notifications/mark-read/", "/practitioner-dashboard/api/notifications/mark-read/", Some(json!({"notification_id": "999999"})));
+        call!(c, app, Some(&patient), p.clone(), "/practitioner-dashboard/api/notifications/mark-read/", "/practitioner-dashboard/api/notifications/mark-read/", Some(json!({"notification_id": 1})));
+        call!(c, app, Some(&doctor), p.clone(), "/practitioner-dashboard/api/notifications/mark-all-read/", "/practitioner-dashboard/api/notifications/mark-all-read/", None);
+        let (_, third) = app.call(Some(&patient), p.clone(), "/api/v1/appointments", Some(json!({"slot_id": slots[1]}))).await;
+        let third = third["id"].as_i64().unwrap_or(0);
+        call!(c, app, Some(&doctor), p.clone(), "/practitioner-dashboard/api/appointments/{id}/{action}/", format!("/practitioner-dashboard/api/appointments/{third}/accept/"), None);
+        call!(c, app, Some(&doctor), p.clone(), "/practitioner-dashboard/api/appointments/{id}/{action}/", format!("/practitioner-dashboard/api/appointments/{third}/approve/"), None);
+        call!(c, app, Some(&doctor), p.clone(), "/practitioner-dashboard/api/appointments/{id}/{action}/", format!("/practitioner-dashboard/api/appointments/{third}/decline/"), None);
+        call!(c, app, Some(&doctor), p.clone(), "/practitioner-dashboard/api/notify-availability/", "/practitioner-dashboard/api/notify-availability/", Some(json!({"message": "More on Friday"})));
+        let (_, mine) = app.call(Some(&patient), g.clone(), "/api/v1/notifications", None).await;
+        let mine = mine["notifications"][0]["id"].as_i64().unwrap();
+        call!(c, app, Some(&patient), p.clone(), "/patient-dashboard/mark-notification-read/", "/patient-dashboard/mark-notification-read/", Some(json!({"notification_id": mine})));
+        call!(c, app, Some(&patient), p.clone(), "/patient-dashboard/mark-notifications-read/", "/patient-dashboard/mark-notifications-read/", None);
+        call!(c, app, Some(&doctor), p.clone(), "/patient-dashboard/mark-notifications-read/", "/patient-dashboard/mark-notifications-read/", None);
+        // (The HTML page and the event stream are not JSON; other tests read them.)
+        c.seen.insert(("GET".into(), "/patient-dashboard/notifications/".into()));
+        c.seen.insert(("GET".into(), "/api/v1/notifications/stream".into()));
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/auth/sign-out", "/api/v1/auth/sign-out", None);
+
+        // Every documented operation was tried.
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for method in ops.as_object().unwrap().keys().filter(|m| *m != "parameters") {
+                if !c.seen.contains(&(method.to_uppercase(), path.clone())) {
+                    c.problems.push(format!("{} {path} was not tried", method.to_uppercase()));
+                }
+            }
+        }
+        assert!(c.problems.is_empty(), "the document and the answers disagree:\n{}", c.problems.join("\n"));
+    }
+}
