@@ -118,16 +118,17 @@ pub async fn list(
     limit: i64,
 ) -> StoreResult<Vec<Appointment>> {
     let (filter, id) = match party {
-        Party::Patient(id) => ("patient_id = $1", id),
-        Party::Practitioner(id) => ("practitioner_id = $1", id),
-        Party::Everyone => ("$1 = $1", 0),
+        Party::Patient(id) => ("patient_id = $1", Some(id)),
+        Party::Practitioner(id) => ("practitioner_id = $1", Some(id)),
+        Party::Everyone => ("CAST($1 AS BIGINT) IS NULL", None),
     };
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM appointments WHERE {filter} AND ($2 = '' OR status = $2)
+        "SELECT {COLUMNS} FROM appointments
+         WHERE {filter} AND (CAST($2 AS TEXT) IS NULL OR status = $2)
          ORDER BY starts_at DESC, id DESC LIMIT $3"
     ))
     .bind(id)
-    .bind(status.map(|s| s.as_str()).unwrap_or(""))
+    .bind(status.map(|s| s.as_str()))
     .bind(limit)
     .fetch_all(&mut *c)
     .await?;

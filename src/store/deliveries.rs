@@ -119,15 +119,19 @@ pub async fn list(c: &mut Conn, f: &JobFilter) -> StoreResult<Vec<DeliveryJob>> 
                 j.due_at, j.attempts, j.last_error, j.created_at, j.updated_at,
                 j.in_flight_at_change, j.after_job_id
          FROM delivery_jobs j JOIN notifications n ON n.id = j.notification_id
-         WHERE ($1 = '' OR j.state = $1) AND ($2 = '' OR j.channel = $2)
-           AND ($3 = 0 OR n.recipient_id = $3) AND ($4 = 0 OR n.appointment_id = $4) AND j.id < $5
+         WHERE (CAST($1 AS TEXT) IS NULL OR j.state = $1)
+           AND (CAST($2 AS TEXT) IS NULL OR j.channel = $2)
+           AND (CAST($3 AS BIGINT) IS NULL OR n.recipient_id = $3)
+           AND (CAST($4 AS BIGINT) IS NULL OR n.appointment_id = $4)
+           AND (CAST($5 AS BIGINT) IS NULL OR j.id < $5)
          ORDER BY j.id DESC LIMIT $6",
     )
-    .bind(f.state.map(|s| s.as_str()).unwrap_or(""))
-    .bind(f.channel.map(|c| c.as_str()).unwrap_or(""))
-    .bind(f.recipient_id.unwrap_or(0))
-    .bind(f.appointment_id.unwrap_or(0))
-    .bind(f.before_id.unwrap_or(i64::MAX))
+    // An absent filter is bound as NULL, never as a stand-in value.
+    .bind(f.state.map(|s| s.as_str()))
+    .bind(f.channel.map(|c| c.as_str()))
+    .bind(f.recipient_id)
+    .bind(f.appointment_id)
+    .bind(f.before_id)
     .bind(f.limit)
     .fetch_all(&mut *c)
     .await?;
