@@ -470,7 +470,7 @@ impl Lifecycle {
                         practitioner.email.as_str()
                     )));
                 }
-                slots::insert_imported(tx.conn(), practitioner.id, starts_at, ends_at, now).await?
+                slots::insert(tx.conn(), practitioner.id, window, now).await?
             }
         };
         let mut a = appointments::insert(

@@ -155,28 +155,3 @@ pub async fn find_at(
         None => Ok(None),
     }
 }
-
-/// Writes a slot of an imported appointment, which may lie in the past (history).
-pub async fn insert_imported(
-    c: &mut Conn,
-    practitioner_id: i64,
-    starts_at: Timestamp,
-    ends_at: Timestamp,
-    now: Timestamp,
-) -> StoreResult<Slot> {
-    let id = sqlx::query_scalar(
-        "INSERT INTO slots (practitioner_id, starts_at, ends_at, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(practitioner_id)
-    .bind(starts_at.millis())
-    .bind(ends_at.millis())
-    .bind(now.millis())
-    .fetch_one(&mut *c)
-    .await?;
-    Ok(Slot {
-        id,
-        practitioner_id,
-        starts_at,
-        ends_at,
-    })
-}
