@@ -1,12 +1,12 @@
 //! Appointments. Every update checks the version it read (optimistic concurrency), so
 //! two conflicting changes can never both succeed.
 
-use super::{col, Backend, Conn, StoreResult};
+use super::{Backend, Conn, StoreResult};
 use crate::domain::{AppointmentStatus, CancelledBy, Timestamp, Urgency};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Appointment {
     pub id: i64,
     pub slot_id: Option<i64>,
@@ -29,26 +29,7 @@ const COLUMNS: &str =
      starts_at, ends_at, cancelled_by, status_reason, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> StoreResult<Appointment> {
-    let cancelled_by: Option<String> = col(row, "cancelled_by")?;
-    Ok(Appointment {
-        id: col(row, "id")?,
-        slot_id: col(row, "slot_id")?,
-        patient_id: col(row, "patient_id")?,
-        practitioner_id: col(row, "practitioner_id")?,
-        status: AppointmentStatus::parse(&col::<String>(row, "status")?)?,
-        reason: col(row, "reason")?,
-        urgency: Urgency::parse(&col::<String>(row, "urgency")?)?,
-        version: col(row, "version")?,
-        starts_at: Timestamp::from_millis(col(row, "starts_at")?),
-        ends_at: Timestamp::from_millis(col(row, "ends_at")?),
-        cancelled_by: cancelled_by
-            .as_deref()
-            .map(CancelledBy::parse)
-            .transpose()?,
-        status_reason: col(row, "status_reason")?,
-        created_at: Timestamp::from_millis(col(row, "created_at")?),
-        updated_at: Timestamp::from_millis(col(row, "updated_at")?),
-    })
+    Ok(<Appointment as sqlx::FromRow<AnyRow>>::from_row(row)?)
 }
 
 /// A new `requested` appointment for a slot. If another active appointment holds the slot

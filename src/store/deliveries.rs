@@ -42,7 +42,7 @@ impl JobState {
 }
 
 /// A job as operators see it (no message body: that stays with the notification).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct DeliveryJob {
     pub id: i64,
     pub notification_id: i64,
@@ -64,23 +64,7 @@ pub struct DeliveryJob {
 }
 
 fn from_row(row: &AnyRow) -> StoreResult<DeliveryJob> {
-    Ok(DeliveryJob {
-        id: col(row, "id")?,
-        notification_id: col(row, "notification_id")?,
-        recipient_id: col(row, "recipient_id")?,
-        kind: col(row, "kind")?,
-        appointment_id: col(row, "appointment_id")?,
-        channel: Channel::parse(&col::<String>(row, "channel")?)?,
-        state: JobState::parse(&col::<String>(row, "state")?)?,
-        due_at: Timestamp::from_millis(col(row, "due_at")?),
-        attempts: col(row, "attempts")?,
-        last_error: col(row, "last_error")?,
-        created_at: Timestamp::from_millis(col(row, "created_at")?),
-        updated_at: Timestamp::from_millis(col(row, "updated_at")?),
-        in_flight_at_change: col::<Option<i64>>(row, "in_flight_at_change")?
-            .map(Timestamp::from_millis),
-        after_job_id: col(row, "after_job_id")?,
-    })
+    Ok(<DeliveryJob as sqlx::FromRow<AnyRow>>::from_row(row)?)
 }
 
 pub async fn insert_pending(

@@ -12,6 +12,7 @@ pub mod reminders;
 pub mod sessions;
 pub mod slots;
 pub mod throttle;
+mod types;
 pub mod users;
 
 use crate::config::DatabaseSettings;

@@ -7,24 +7,30 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 
 /// A stored notification, as its recipient sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Notification {
     pub id: i64,
     pub recipient_id: i64,
     pub kind: NotificationKind,
     pub severity: Severity,
     /// Rendered for the reader from the catalogue when read (empty as loaded).
+    #[sqlx(skip)]
     pub title: String,
     /// Rendered for the reader from the catalogue when read (empty as loaded).
+    #[sqlx(skip)]
     pub message: String,
     pub link: Option<String>,
+    #[sqlx(try_from = "String")]
     pub data: Payload,
     pub appointment_id: Option<i64>,
+    /// Whether `read_at` is set.
+    #[sqlx(skip)]
     pub read: bool,
     pub read_at: Option<Timestamp>,
     pub created_at: Timestamp,
     /// When it appeared in the inbox: `created_at`, or for a reminder the time it fell
     /// due. Lists are ordered by it.
+    #[sqlx(rename = "visible_from")]
     pub visible_at: Timestamp,
     /// Its place in the recipient's live stream: given when it reached the in-app inbox,
     /// in commit order (the stream's event id). `None` until then.
@@ -53,24 +59,9 @@ pub struct NewNotification {
 const COLUMNS: &str = "id, recipient_id, kind, severity, link, data, appointment_id, read_at, created_at, visible_from, seq";
 
 fn from_row(row: &AnyRow) -> StoreResult<Notification> {
-    let read_at: Option<i64> = col(row, "read_at")?;
-    let data: String = col(row, "data")?;
-    Ok(Notification {
-        id: col(row, "id")?,
-        recipient_id: col(row, "recipient_id")?,
-        kind: NotificationKind::parse(&col::<String>(row, "kind")?)?,
-        severity: Severity::parse(&col::<String>(row, "severity")?)?,
-        title: String::new(),
-        message: String::new(),
-        link: col(row, "link")?,
-        data: serde_json::from_str(&data).map_err(|e| super::StoreError::Corrupt(e.to_string()))?,
-        appointment_id: col(row, "appointment_id")?,
-        read: read_at.is_some(),
-        read_at: read_at.map(Timestamp::from_millis),
-        created_at: Timestamp::from_millis(col(row, "created_at")?),
-        visible_at: Timestamp::from_millis(col(row, "visible_from")?),
-        seq: col(row, "seq")?,
-    })
+    let mut n = <Notification as sqlx::FromRow<AnyRow>>::from_row(row)?;
+    n.read = n.read_at.is_some();
+    Ok(n)
 }
 
 /// Writes the notification and one pending delivery job per non-in-app channel, due now.

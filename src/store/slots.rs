@@ -5,7 +5,7 @@ use crate::domain::{SlotWindow, Timestamp};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Slot {
     pub id: i64,
     pub practitioner_id: i64,
@@ -20,12 +20,7 @@ const IS_FREE: &str = "NOT EXISTS (SELECT 1 FROM appointments a
      WHERE a.slot_id = s.id AND a.status IN ('requested', 'confirmed'))";
 
 fn from_row(row: &AnyRow) -> StoreResult<Slot> {
-    Ok(Slot {
-        id: col(row, "id")?,
-        practitioner_id: col(row, "practitioner_id")?,
-        starts_at: Timestamp::from_millis(col(row, "starts_at")?),
-        ends_at: Timestamp::from_millis(col(row, "ends_at")?),
-    })
+    Ok(<Slot as sqlx::FromRow<AnyRow>>::from_row(row)?)
 }
 
 pub async fn insert(

@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 
 /// A person who can sign in.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct User {
     pub id: i64,
     pub role: Role,
@@ -31,16 +31,7 @@ pub struct NewUser {
 pub(crate) const COLUMNS: &str = "u.id, u.role, u.name, u.email, u.phone, u.time_zone, u.language";
 
 pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
-    let phone: Option<String> = col(row, "phone")?;
-    Ok(User {
-        id: col(row, "id")?,
-        role: Role::parse(&col::<String>(row, "role")?)?,
-        name: PersonName::parse(&col::<String>(row, "name")?)?,
-        email: Email::parse(&col::<String>(row, "email")?)?,
-        phone: phone.as_deref().map(PhoneNumber::parse).transpose()?,
-        time_zone: TimeZone::parse(&col::<String>(row, "time_zone")?)?,
-        language: Language::parse(&col::<String>(row, "language")?)?,
-    })
+    Ok(<User as sqlx::FromRow<AnyRow>>::from_row(row)?)
 }
 
 /// Inserts a user; a taken email gives [`super::StoreError::Conflict`].
