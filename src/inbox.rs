@@ -61,10 +61,62 @@ pub async fn mark_all(state: &AppState, user_id: i64) -> ApiResult<Marked> {
     })
 }
 
-/// A practitioner by id; anyone else (or no one) is "not found".
-pub async fn practitioner(c: &mut crate::store::Conn, id: i64) -> ApiResult<User> {
-    crate::store::users::get(c, id)
+/// A page of the reader's notifications, newest first by when each appeared, each in the
+/// reader's language, with the unread count.
+pub struct Page {
+    pub items: Vec<Notification>,
+    pub unread_count: i64,
+}
+
+/// The reader's notifications: `unread_only`, older than the cursor `before`, at most
+/// `limit`, rendered for the reader.
+pub async fn page(
+    state: &AppState,
+    c: &mut crate::store::Conn,
+    user: &User,
+    unread_only: bool,
+    before: Option<i64>,
+    limit: i64,
+) -> ApiResult<Page> {
+    let now = state.clock.now();
+    let items = notifications::list(c, user.id, unread_only, before, limit, now)
         .await?
-        .filter(|u| u.role == crate::domain::Role::Practitioner)
-        .ok_or_else(|| ApiError::not_found("practitioner"))
+        .into_iter()
+        .map(|n| localize(state, n, user))
+        .collect();
+    let unread_count = notifications::unread_count(c, user.id, now).await?;
+    Ok(Page {
+        items,
+        unread_count,
+    })
+}
+
+/// How many of the reader's visible notifications are unread.
+pub async fn unread_count(
+    state: &AppState,
+    c: &mut crate::store::Conn,
+    user_id: i64,
+) -> ApiResult<i64> {
+    Ok(notifications::unread_count(c, user_id, state.clock.now()).await?)
+}
+
+/// The reader's live-stream position now (a page resumes its stream from it).
+pub async fn stream_position(c: &mut crate::store::Conn, user_id: i64) -> ApiResult<i64> {
+    Ok(notifications::last_seq(c, user_id).await?)
+}
+
+/// What the reader was told about one appointment, oldest first, in their language.
+pub async fn about_appointment(
+    state: &AppState,
+    c: &mut crate::store::Conn,
+    user: &User,
+    appointment_id: i64,
+) -> ApiResult<Vec<Notification>> {
+    Ok(
+        notifications::about_appointment(c, user.id, appointment_id, state.clock.now())
+            .await?
+            .into_iter()
+            .map(|n| localize(state, n, user))
+            .collect(),
+    )
 }

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod delivery;
 pub mod demo;
+pub mod directory;
 pub mod domain;
 pub mod http;
 pub mod inbox;
@@ -37,7 +38,7 @@ mod layers {
         &["delivery", "demo"],
         &["realtime"],
         &["app"],
-        &["inbox", "operations"],
+        &["inbox", "operations", "directory"],
         &["http", "web"],
         &["startup"],
     ];

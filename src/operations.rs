@@ -29,3 +29,21 @@ pub async fn delivery_or_404(
         .await?
         .ok_or_else(|| ApiError::not_found("delivery"))
 }
+
+/// Delivery jobs by state, channel, recipient or appointment, newest first.
+pub async fn deliveries(
+    c: &mut crate::store::Conn,
+    filter: &deliveries::JobFilter,
+) -> ApiResult<Vec<deliveries::DeliveryJob>> {
+    Ok(deliveries::list(c, filter).await?)
+}
+
+/// One job and every attempt at it.
+pub async fn delivery_with_attempts(
+    c: &mut crate::store::Conn,
+    id: i64,
+) -> ApiResult<(deliveries::DeliveryJob, Vec<deliveries::Attempt>)> {
+    let job = delivery_or_404(c, id).await?;
+    let attempts = deliveries::attempts(c, id).await?;
+    Ok((job, attempts))
+}

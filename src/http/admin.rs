@@ -5,7 +5,7 @@ use super::extract::{ApiPath, ApiQuery, Body};
 use super::{page_limit, ApiError, ApiResult, AppState};
 use crate::accounts::{create_account, AccountError, NewAccount};
 use crate::domain::Channel;
-use crate::store::deliveries::{self, JobFilter, JobState};
+use crate::store::deliveries::{JobFilter, JobState};
 use crate::store::users::User;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -66,7 +66,7 @@ pub async fn list_deliveries(
         limit: page_limit(q.limit, 50, 500)?,
     };
     let mut c = state.store.acquire().await?;
-    let jobs = deliveries::list(&mut c, &filter).await?;
+    let jobs = crate::operations::deliveries(&mut c, &filter).await?;
     let next_before = if jobs.len() as i64 == filter.limit {
         jobs.last().map(|j| j.id)
     } else {
@@ -84,8 +84,7 @@ pub async fn delivery_detail(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Value>> {
     let mut c = state.store.acquire().await?;
-    let job = crate::operations::delivery_or_404(&mut c, id).await?;
-    let attempts = deliveries::attempts(&mut c, id).await?;
+    let (job, attempts) = crate::operations::delivery_with_attempts(&mut c, id).await?;
     Ok(Json(json!({ "delivery": job, "attempts": attempts })))
 }
 

@@ -3,9 +3,9 @@
 use super::auth::{As, CurrentUser, PatientRole};
 use super::extract::{ApiPath, ApiQuery, Body};
 use super::{page_limit, ApiResult, AppState};
-use crate::domain::{AppointmentStatus, Role, Urgency};
+use crate::domain::{AppointmentStatus, Urgency};
 use crate::lifecycle::{BookingRequest, Reschedule};
-use crate::store::appointments::{self, Appointment, Party};
+use crate::store::appointments::Appointment;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -61,13 +61,8 @@ pub async fn list(
         .transpose()
         .map_err(|e| super::ApiError::bad_request("invalid_query", e.0))?;
     let limit = page_limit(q.limit, 100, 500)?;
-    let party = match me.user.role {
-        Role::Patient => Party::Patient(me.user.id),
-        Role::Practitioner => Party::Practitioner(me.user.id),
-        Role::Admin => Party::Everyone,
-    };
     let mut c = state.store.acquire().await?;
-    let list = appointments::list(&mut c, party, status, limit).await?;
+    let list = crate::directory::appointments_of(&mut c, &me.user, status, limit).await?;
     Ok(Json(json!({ "appointments": list })))
 }
 

@@ -3,8 +3,7 @@
 use super::auth::CurrentUser;
 use super::extract::{ApiPath, ApiQuery};
 use super::{page_limit, ApiResult, AppState};
-use crate::inbox::{localize, mark_all, mark_one, Marked};
-use crate::store::notifications::{self, Notification};
+use crate::inbox::{mark_all, mark_one, Marked};
 use crate::store::users::User;
 use axum::extract::State;
 use axum::Json;
@@ -29,15 +28,11 @@ pub(crate) async fn page(
     before: Option<i64>,
     limit: i64,
 ) -> ApiResult<Value> {
-    let user_id = user.id;
     let mut c = state.store.acquire().await?;
-    let items: Vec<Notification> =
-        notifications::list(&mut c, user_id, unread, before, limit, state.clock.now())
-            .await?
-            .into_iter()
-            .map(|n| localize(state, n, user))
-            .collect();
-    let unread_count = notifications::unread_count(&mut c, user_id, state.clock.now()).await?;
+    let crate::inbox::Page {
+        items,
+        unread_count,
+    } = crate::inbox::page(state, &mut c, user, unread, before, limit).await?;
     let next_before = if items.len() as i64 == limit {
         items.last().map(|n| n.id)
     } else {
@@ -64,7 +59,7 @@ pub async fn unread_count(
     me: CurrentUser,
 ) -> ApiResult<Json<Value>> {
     let mut c = state.store.acquire().await?;
-    let n = notifications::unread_count(&mut c, me.user.id, state.clock.now()).await?;
+    let n = crate::inbox::unread_count(&state, &mut c, me.user.id).await?;
     Ok(Json(json!({ "unread_count": n })))
 }
 

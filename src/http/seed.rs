@@ -15,8 +15,7 @@ use super::extract::{ApiPath, Body};
 use super::{ApiResult, AppState};
 use crate::catalogue::{self, Args};
 use crate::domain::{Language, Timestamp};
-use crate::inbox::{localize, mark_all, mark_one, Marked};
-use crate::store::notifications;
+use crate::inbox::{mark_all, mark_one, Marked};
 use crate::store::users::User;
 use axum::body::Body as HttpBody;
 use axum::extract::State;
@@ -131,14 +130,15 @@ async fn practitioner_notifications(
     let now = state.clock.now();
     let user = &me.user;
     let mut c = state.store.acquire().await?;
-    let items = notifications::list(&mut c, user.id, false, None, OLD_LIST_LENGTH, now).await?;
-    let unread_count = notifications::unread_count(&mut c, user.id, now).await?;
+    let crate::inbox::Page {
+        items,
+        unread_count,
+    } = crate::inbox::page(&state, &mut c, user, false, None, OLD_LIST_LENGTH).await?;
     drop(c);
     let catalogue = state.templates.catalogue();
     let list: Vec<Value> = items
         .into_iter()
         .map(|n| {
-            let n = localize(&state, n, user);
             let local = n
                 .visible_at
                 .to_datetime()

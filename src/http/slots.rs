@@ -3,11 +3,11 @@
 use super::auth::{As, CurrentUser, PatientRole, PractitionerRole};
 use super::extract::{ApiPath, ApiQuery, Body};
 use super::{page_limit, ApiError, ApiResult, AppState};
+use crate::directory;
 use crate::domain::Timestamp;
 use crate::lifecycle::NewSlot;
 use crate::store::slots::Slot;
 use crate::store::users::User;
-use crate::store::{follows, slots, users};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -35,7 +35,7 @@ pub async fn list_practitioners(
     _me: CurrentUser,
 ) -> ApiResult<Json<Value>> {
     let mut c = state.store.acquire().await?;
-    let list = users::list_practitioners(&mut c).await?;
+    let list = directory::practitioners(&mut c).await?;
     Ok(Json(
         json!({ "practitioners": list.iter().map(public).collect::<Vec<_>>() }),
     ))
@@ -55,8 +55,7 @@ pub async fn list_free(
 ) -> ApiResult<Json<Value>> {
     let limit = page_limit(q.limit, 50, 500)?;
     let mut c = state.store.acquire().await?;
-    practitioner(&mut c, id).await?;
-    let free = slots::list_free(&mut c, id, state.clock.now(), limit).await?;
+    let free = directory::free_slots(&mut c, id, state.clock.now(), limit).await?;
     Ok(Json(json!({ "practitioner_id": id, "slots": free })))
 }
 
@@ -68,7 +67,7 @@ pub async fn list_own(
 ) -> ApiResult<Json<Value>> {
     let limit = page_limit(q.limit, 100, 500)?;
     let mut c = state.store.acquire().await?;
-    let own = slots::list_own(&mut c, me.user.id, state.clock.now(), limit).await?;
+    let own = directory::own_slots(&mut c, &me.user, state.clock.now(), limit).await?;
     let own: Vec<Value> = own
         .into_iter()
         .map(|(s, free)| json!({ "id": s.id, "starts_at": s.starts_at, "ends_at": s.ends_at, "free": free }))
@@ -134,8 +133,7 @@ pub async fn follow(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     let mut c = state.store.acquire().await?;
-    practitioner(&mut c, id).await?;
-    follows::follow(&mut c, me.user.id, id, state.clock.now()).await?;
+    directory::set_follow(&mut c, &me.user, id, true, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -146,8 +144,7 @@ pub async fn unfollow(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<StatusCode> {
     let mut c = state.store.acquire().await?;
-    practitioner(&mut c, id).await?;
-    follows::unfollow(&mut c, me.user.id, id).await?;
+    directory::set_follow(&mut c, &me.user, id, false, state.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -157,7 +154,7 @@ pub async fn list_follows(
     me: As<PatientRole>,
 ) -> ApiResult<Json<Value>> {
     let mut c = state.store.acquire().await?;
-    let list = follows::followed_by(&mut c, me.user.id).await?;
+    let list = directory::followed(&mut c, &me.user).await?;
     Ok(Json(
         json!({ "practitioners": list.iter().map(public).collect::<Vec<_>>() }),
     ))
@@ -180,8 +177,4 @@ pub async fn notify_availability(
         .notify_availability(&me.user, body.note.as_deref())
         .await?;
     Ok(Json(json!({ "notified": notified })))
-}
-
-async fn practitioner(c: &mut crate::store::Conn, id: i64) -> ApiResult<User> {
-    crate::inbox::practitioner(c, id).await
 }

@@ -5,7 +5,7 @@ use super::view::{frame, html, short_time, Names, Outcome};
 use crate::app::extract::{ApiPath, ApiQuery};
 use crate::app::AppState;
 use crate::domain::Role;
-use crate::store::deliveries::{self, JobFilter, JobState};
+use crate::store::deliveries::{JobFilter, JobState};
 use axum::extract::State;
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
@@ -54,7 +54,7 @@ pub async fn page(
         limit: 100,
     };
     let mut c = state.store.acquire().await?;
-    let jobs = deliveries::list(&mut c, &filter).await?;
+    let jobs = crate::operations::deliveries(&mut c, &filter).await?;
     let mut names = Names::default();
     let mut views = Vec::with_capacity(jobs.len());
     for j in jobs {

@@ -9,9 +9,7 @@ use super::view::{frame, html, short_time, Names, Outcome};
 use crate::app::extract::{ApiPath, ApiQuery};
 use crate::app::{ApiError, AppState};
 use crate::domain::{AppointmentStatus, CancelledBy, Role, Transition};
-use crate::inbox::localize;
 use crate::lifecycle::Reschedule;
-use crate::store::{notifications, slots};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::{context, Value};
@@ -64,7 +62,7 @@ pub async fn page(
     let can_decide =
         is_practitioner && a.status == AppointmentStatus::Requested && a.starts_at > now;
     let moves: Vec<SlotView> = if can_move {
-        slots::list_free(&mut c, a.practitioner_id, now, 10)
+        crate::directory::free_slots(&mut c, a.practitioner_id, now, 10)
             .await?
             .into_iter()
             .filter(|s| Some(s.id) != a.slot_id)
@@ -76,16 +74,12 @@ pub async fn page(
     } else {
         Vec::new()
     };
-    let history: Vec<Step> = notifications::about_appointment(&mut c, user.id, a.id, now)
+    let history: Vec<Step> = crate::inbox::about_appointment(&state, &mut c, user, a.id)
         .await?
         .into_iter()
-        .map(|n| {
-            let when = short_time(n.visible_at, user);
-            let n = localize(&state, n, user);
-            Step {
-                when,
-                title: n.title,
-            }
+        .map(|n| Step {
+            when: short_time(n.visible_at, user),
+            title: n.title,
         })
         .collect();
     drop(c);

@@ -5,10 +5,9 @@ use super::session::{finish, Action, PageError, PageResult, Viewer};
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::app::extract::{ApiPath, ApiQuery};
 use crate::app::{ApiError, AppState};
+use crate::directory;
 use crate::domain::{Role, Urgency};
 use crate::lifecycle::BookingRequest;
-use crate::store::appointments::{self, Party};
-use crate::store::{follows, slots, users};
 use axum::extract::State;
 use axum::response::Response;
 use minijinja::{context, Value};
@@ -60,7 +59,7 @@ pub async fn page(
     let user = &viewer.user;
     let mut c = state.store.acquire().await?;
     let mut names = Names::default();
-    let mine = appointments::list(&mut c, Party::Patient(user.id), None, 200).await?;
+    let mine = directory::appointments_of(&mut c, user, None, 200).await?;
     let (mut upcoming, past): (Vec<_>, Vec<_>) = mine
         .into_iter()
         .partition(|a| a.status.is_active() && a.ends_at > now);
@@ -70,7 +69,7 @@ pub async fn page(
     let mut moves_of: HashMap<i64, Vec<SlotView>> = HashMap::new();
     for a in &upcoming {
         if let Entry::Vacant(entry) = moves_of.entry(a.practitioner_id) {
-            let free = slots::list_free(&mut c, a.practitioner_id, now, 10)
+            let free = directory::free_slots(&mut c, a.practitioner_id, now, 10)
                 .await?
                 .into_iter()
                 .map(|s| SlotView {
@@ -103,8 +102,8 @@ pub async fn page(
             moves: Vec::new(),
         });
     }
-    let practitioners = users::list_practitioners(&mut c).await?;
-    let followed: Vec<i64> = follows::followed_by(&mut c, user.id)
+    let practitioners = directory::practitioners(&mut c).await?;
+    let followed: Vec<i64> = directory::followed(&mut c, user)
         .await?
         .iter()
         .map(|u| u.id)
@@ -118,7 +117,7 @@ pub async fn page(
         .find(|p| Some(p.id) == wanted)
         .or_else(|| practitioners.first());
     let free: Vec<SlotView> = match selected {
-        Some(p) => slots::list_free(&mut c, p.id, now, 30)
+        Some(p) => directory::free_slots(&mut c, p.id, now, 30)
             .await?
             .into_iter()
             .map(|s| SlotView {
@@ -214,17 +213,10 @@ async fn set_follow(
     on: bool,
 ) -> PageResult {
     action.viewer.require(Role::Patient)?;
-    let patient = action.viewer.user.id;
     let outcome = async {
         let mut c = state.store.acquire().await?;
-        crate::inbox::practitioner(&mut c, id).await?;
-        if on {
-            follows::follow(&mut c, patient, id, state.clock.now()).await?;
-            Ok("followed")
-        } else {
-            follows::unfollow(&mut c, patient, id).await?;
-            Ok("unfollowed")
-        }
+        directory::set_follow(&mut c, &action.viewer.user, id, on, state.clock.now()).await?;
+        Ok(if on { "followed" } else { "unfollowed" })
     }
     .await;
     Ok(finish(&action.back, outcome))

@@ -5,10 +5,10 @@ use super::session::{finish, non_blank, Action, PageError, PageResult, ReasonFor
 use super::view::{frame, html, short_time, Names, Outcome};
 use crate::app::extract::{ApiPath, ApiQuery};
 use crate::app::{ApiError, AppState};
+use crate::directory;
 use crate::domain::{AppointmentStatus, Role, Timestamp};
 use crate::lifecycle::NewSlot;
-use crate::store::appointments::{self, Appointment, Party};
-use crate::store::slots;
+use crate::store::appointments::Appointment;
 use crate::store::users::User;
 use axum::extract::State;
 use chrono::{NaiveDate, NaiveTime, TimeZone as _};
@@ -45,12 +45,11 @@ pub async fn page(
     let user = &viewer.user;
     let mut names = Names::default();
     let mut c = state.store.acquire().await?;
-    let party = Party::Practitioner(user.id);
     let mut pending =
-        appointments::list(&mut c, party, Some(AppointmentStatus::Requested), 200).await?;
+        directory::appointments_of(&mut c, user, Some(AppointmentStatus::Requested), 200).await?;
     let mut agenda =
-        appointments::list(&mut c, party, Some(AppointmentStatus::Confirmed), 200).await?;
-    let own = slots::list_own(&mut c, user.id, now, 100).await?;
+        directory::appointments_of(&mut c, user, Some(AppointmentStatus::Confirmed), 200).await?;
+    let own = directory::own_slots(&mut c, user, now, 100).await?;
     pending.retain(|a| a.starts_at > now);
     agenda.retain(|a| a.ends_at > now);
     let pending = request_views(&mut c, &mut names, pending, user).await?;

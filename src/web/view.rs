@@ -4,8 +4,7 @@
 use super::session::{PageError, Viewer};
 use crate::app::AppState;
 use crate::domain::{Language, Timestamp};
-use crate::inbox::localize;
-use crate::store::notifications;
+use crate::inbox;
 use crate::store::users::User;
 use minijinja::Value;
 use serde::{Deserialize, Serialize};
@@ -45,24 +44,21 @@ pub async fn notifications(
     state: &AppState,
     user: &User,
 ) -> Result<(Vec<NotificationView>, i64, i64), PageError> {
-    let now = state.clock.now();
     let mut c = state.store.acquire().await?;
-    let stream_from = notifications::last_seq(&mut c, user.id).await?;
-    let items = notifications::list(&mut c, user.id, false, None, LIST_LENGTH, now).await?;
-    let unread = notifications::unread_count(&mut c, user.id, now).await?;
-    let views = items
+    let stream_from = inbox::stream_position(&mut c, user.id).await?;
+    let page = inbox::page(state, &mut c, user, false, None, LIST_LENGTH).await?;
+    let unread = page.unread_count;
+    let views = page
+        .items
         .into_iter()
-        .map(|n| {
-            let n = localize(state, n, user);
-            NotificationView {
-                id: n.id,
-                kind: n.kind.as_str(),
-                severity: n.severity.as_str(),
-                when: short_time(n.visible_at, user),
-                read: n.read,
-                title: n.title,
-                message: n.message,
-            }
+        .map(|n| NotificationView {
+            id: n.id,
+            kind: n.kind.as_str(),
+            severity: n.severity.as_str(),
+            when: short_time(n.visible_at, user),
+            read: n.read,
+            title: n.title,
+            message: n.message,
         })
         .collect();
     Ok((views, unread, stream_from))
