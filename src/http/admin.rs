@@ -1,5 +1,6 @@
 //! Clinic administration: accounts and the delivery log.
 
+use super::answers::{DeliveryDetail, DeliveryPage, OneDelivery};
 use super::auth::{AdminRole, As};
 use super::extract::{ApiPath, ApiQuery, Body};
 use super::{page_limit, ApiError, ApiResult, AppState};
@@ -11,7 +12,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 /// `POST /api/v1/admin/users`: creates an account.
 pub async fn create_user(
@@ -45,7 +45,7 @@ pub async fn list_deliveries(
     State(state): State<AppState>,
     _admin: As<AdminRole>,
     ApiQuery(q): ApiQuery<DeliveryQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DeliveryPage>> {
     let bad = |e: crate::domain::ParseError| ApiError::bad_request("invalid_query", e.0);
     let filter = JobFilter {
         state: q
@@ -72,9 +72,10 @@ pub async fn list_deliveries(
     } else {
         None
     };
-    Ok(Json(
-        json!({ "deliveries": jobs, "next_before": next_before }),
-    ))
+    Ok(Json(DeliveryPage {
+        deliveries: jobs,
+        next_before,
+    }))
 }
 
 /// `GET /api/v1/admin/deliveries/{id}`: one job with every attempt.
@@ -82,10 +83,13 @@ pub async fn delivery_detail(
     State(state): State<AppState>,
     _admin: As<AdminRole>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DeliveryDetail>> {
     let mut c = state.store.acquire().await?;
     let (job, attempts) = crate::operations::delivery_with_attempts(&mut c, id).await?;
-    Ok(Json(json!({ "delivery": job, "attempts": attempts })))
+    Ok(Json(DeliveryDetail {
+        delivery: job,
+        attempts,
+    }))
 }
 
 /// `POST /api/v1/admin/deliveries/{id}/retry`: queues a dead job again, due now.
@@ -93,7 +97,7 @@ pub async fn retry_delivery(
     State(state): State<AppState>,
     _admin: As<AdminRole>,
     ApiPath(id): ApiPath<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneDelivery>> {
     let job = crate::operations::retry_dead_delivery(&state, id).await?;
-    Ok(Json(json!({ "delivery": job })))
+    Ok(Json(OneDelivery { delivery: job }))
 }

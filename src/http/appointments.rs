@@ -1,5 +1,6 @@
 //! Booking and the appointment transitions.
 
+use super::answers::Appointments;
 use super::auth::{As, CurrentUser, PatientRole};
 use super::extract::{ApiPath, ApiQuery, Body};
 use super::{page_limit, ApiResult, AppState};
@@ -10,7 +11,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,7 +53,7 @@ pub async fn list(
     State(state): State<AppState>,
     me: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Appointments>> {
     let status = q
         .status
         .as_deref()
@@ -63,7 +63,7 @@ pub async fn list(
     let limit = page_limit(q.limit, 100, 500)?;
     let mut c = state.store.acquire().await?;
     let list = crate::directory::appointments_of(&mut c, &me.user, status, limit).await?;
-    Ok(Json(json!({ "appointments": list })))
+    Ok(Json(Appointments { appointments: list }))
 }
 
 /// `GET /api/v1/appointments/{id}`.

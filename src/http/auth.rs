@@ -4,6 +4,7 @@
 //! state-changing request must echo in `X-CSRF-Token`. Integrations get a bearer token
 //! (`Authorization: Bearer …`), which browsers never attach on their own, so no CSRF.
 
+use super::answers::{SignedIn, TokenIssued};
 use super::extract::Body;
 use super::{ApiError, ApiResult, AppState};
 use crate::app::session::{
@@ -20,7 +21,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
 
 /// The user a request acts for.
 pub struct CurrentUser {
@@ -164,9 +164,11 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let signed = authenticate(&state, &client, &body.email, &body.password).await?;
     let opened = open_browser_session(&state, &signed).await?;
-    let body = Json(
-        json!({ "user": signed.user, "csrf_token": opened.csrf, "expires_at": opened.expires_at }),
-    );
+    let body = Json(SignedIn {
+        user: signed.user,
+        csrf_token: opened.csrf.clone(),
+        expires_at: opened.expires_at,
+    });
     let mut response = body.into_response();
     opened.set_cookies(response.headers_mut());
     Ok(response)
@@ -222,7 +224,12 @@ pub async fn create_token(
     sessions::insert(&mut c, &session).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "token": token, "token_type": "Bearer", "expires_at": expires_at, "user": user })),
+        Json(TokenIssued {
+            token,
+            token_type: "Bearer",
+            expires_at,
+            user,
+        }),
     )
         .into_response())
 }

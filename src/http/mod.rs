@@ -2,6 +2,7 @@
 //! carebell replaces, health and the OpenAPI document.
 
 mod admin;
+pub mod answers;
 mod appointments;
 pub mod auth;
 mod notifications;
@@ -19,7 +20,6 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde_json::json;
 
 /// Every route of the service: the API's, the old system's paths and `pages` (the
 /// dashboard's router, which the caller gives so that this module need not know it), with
@@ -109,13 +109,19 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (
             StatusCode::OK,
-            Json(json!({ "status": "ok", "database": state.store.backend().name() })),
+            Json(answers::Health {
+                status: "ok",
+                database: state.store.backend().name(),
+            }),
         ),
         Err(e) => {
             tracing::warn!(error = %e, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable", "database": state.store.backend().name() })),
+                Json(answers::Health {
+                    status: "unavailable",
+                    database: state.store.backend().name(),
+                }),
             )
         }
     }

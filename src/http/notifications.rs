@@ -1,5 +1,6 @@
 //! The signed-in user's notifications.
 
+use super::answers::{NotificationPage, UnreadCount};
 use super::auth::CurrentUser;
 use super::extract::{ApiPath, ApiQuery};
 use super::{page_limit, ApiResult, AppState};
@@ -8,7 +9,6 @@ use crate::store::users::User;
 use axum::extract::State;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -27,7 +27,7 @@ pub(crate) async fn page(
     unread: bool,
     before: Option<i64>,
     limit: i64,
-) -> ApiResult<Value> {
+) -> ApiResult<NotificationPage> {
     let mut c = state.store.acquire().await?;
     let crate::inbox::Page {
         items,
@@ -38,7 +38,11 @@ pub(crate) async fn page(
     } else {
         None
     };
-    Ok(json!({ "notifications": items, "unread_count": unread_count, "next_before": next_before }))
+    Ok(NotificationPage {
+        notifications: items,
+        unread_count,
+        next_before,
+    })
 }
 
 /// `GET /api/v1/notifications?unread=true&before=ID&limit=N`.
@@ -46,7 +50,7 @@ pub async fn list(
     State(state): State<AppState>,
     me: CurrentUser,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<NotificationPage>> {
     let limit = page_limit(q.limit, 20, 100)?;
     Ok(Json(
         page(&state, &me.user, q.unread, q.before, limit).await?,
@@ -57,10 +61,10 @@ pub async fn list(
 pub async fn unread_count(
     State(state): State<AppState>,
     me: CurrentUser,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UnreadCount>> {
     let mut c = state.store.acquire().await?;
     let n = crate::inbox::unread_count(&state, &mut c, me.user.id).await?;
-    Ok(Json(json!({ "unread_count": n })))
+    Ok(Json(UnreadCount { unread_count: n }))
 }
 
 /// `POST /api/v1/notifications/{id}/read`.

@@ -23,7 +23,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Value};
 
 /// How many notifications the old list held.
@@ -122,11 +122,50 @@ pub struct Decision {
     message: Option<String>,
 }
 
+/// A notification as the old dashboard script reads it.
+#[derive(Serialize)]
+struct OldNotification {
+    id: i64,
+    title: String,
+    message: String,
+    /// The severity.
+    #[serde(rename = "type")]
+    kind: crate::domain::Severity,
+    url: Option<String>,
+    is_read: bool,
+    /// `%Y-%m-%d %H:%M:%S` in the reader's zone.
+    created_at: String,
+    time_ago: String,
+}
+
+#[derive(Serialize)]
+struct OldList {
+    success: bool,
+    notifications: Vec<OldNotification>,
+    unread_count: i64,
+}
+
+#[derive(Serialize)]
+struct OldDecision {
+    success: bool,
+    message: String,
+    /// "Accepted", or "Cancelled" for a decline.
+    status: &'static str,
+    appointment: crate::store::appointments::Appointment,
+}
+
+#[derive(Serialize)]
+struct OldNotified {
+    success: bool,
+    message: String,
+    notified: usize,
+}
+
 /// `GET /practitioner-dashboard/api/notifications/`: the 20 newest, as the old list.
 async fn practitioner_notifications(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OldList>> {
     let now = state.clock.now();
     let user = &me.user;
     let mut c = state.store.acquire().await?;
@@ -136,28 +175,30 @@ async fn practitioner_notifications(
     } = crate::inbox::page(&state, &mut c, user, false, None, OLD_LIST_LENGTH).await?;
     drop(c);
     let catalogue = state.templates.catalogue();
-    let list: Vec<Value> = items
+    let notifications = items
         .into_iter()
         .map(|n| {
             let local = n
                 .visible_at
                 .to_datetime()
                 .with_timezone(&user.time_zone.tz());
-            json!({
-                "id": n.id,
-                "title": n.title,
-                "message": n.message,
-                "type": n.severity,
-                "url": n.link,
-                "is_read": n.read,
-                "created_at": local.format("%Y-%m-%d %H:%M:%S").to_string(),
-                "time_ago": time_ago(catalogue, user.language, n.visible_at, now),
-            })
+            OldNotification {
+                id: n.id,
+                created_at: local.format("%Y-%m-%d %H:%M:%S").to_string(),
+                time_ago: time_ago(catalogue, user.language, n.visible_at, now),
+                title: n.title,
+                message: n.message,
+                kind: n.severity,
+                url: n.link,
+                is_read: n.read,
+            }
         })
         .collect();
-    Ok(Json(
-        json!({ "success": true, "notifications": list, "unread_count": unread_count }),
-    ))
+    Ok(Json(OldList {
+        success: true,
+        notifications,
+        unread_count,
+    }))
 }
 
 /// "5 minutes ago", in the reader's language.
@@ -240,17 +281,20 @@ async fn practitioner_decide(
             )
             .into_response()),
         };
-    Ok(
-        Json(json!({ "success": true, "message": message, "status": status, "appointment": a }))
-            .into_response(),
-    )
+    Ok(Json(OldDecision {
+        success: true,
+        message,
+        status,
+        appointment: a,
+    })
+    .into_response())
 }
 
 async fn practitioner_notify(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
     Body(body): Body<Decision>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OldNotified>> {
     let note = body.note.or(body.message);
     let n = state
         .lifecycle
@@ -259,9 +303,11 @@ async fn practitioner_notify(
     let mut args = Args::new();
     args.set("count", catalogue::number(n));
     let message = said(&state, &me.user, "old-notified", Some(&args));
-    Ok(Json(
-        json!({ "success": true, "message": message, "notified": n }),
-    ))
+    Ok(Json(OldNotified {
+        success: true,
+        message,
+        notified: n,
+    }))
 }
 
 async fn patient_mark_all(

@@ -1,5 +1,6 @@
 //! Practitioners, their slots, follows and availability alerts.
 
+use super::answers::{CreatedSlots, FreeSlots, Notified, OwnSlot, OwnSlots, Practitioners};
 use super::auth::{As, CurrentUser, PatientRole, PractitionerRole};
 use super::extract::{ApiPath, ApiQuery, Body};
 use super::{page_limit, ApiError, ApiResult, AppState};
@@ -7,38 +8,21 @@ use crate::directory;
 use crate::domain::Timestamp;
 use crate::lifecycle::NewSlot;
 use crate::store::slots::Slot;
-use crate::store::users::User;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-
-#[derive(Serialize)]
-struct Practitioner {
-    id: i64,
-    name: String,
-    time_zone: String,
-}
-
-fn public(u: &User) -> Practitioner {
-    Practitioner {
-        id: u.id,
-        name: u.name.as_str().to_owned(),
-        time_zone: u.time_zone.name().to_owned(),
-    }
-}
+use serde::Deserialize;
 
 /// `GET /api/v1/practitioners`: whom a patient can book.
 pub async fn list_practitioners(
     State(state): State<AppState>,
     _me: CurrentUser,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Practitioners>> {
     let mut c = state.store.acquire().await?;
     let list = directory::practitioners(&mut c).await?;
-    Ok(Json(
-        json!({ "practitioners": list.iter().map(public).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(Practitioners {
+        practitioners: list.iter().map(Into::into).collect(),
+    }))
 }
 
 #[derive(Deserialize)]
@@ -52,11 +36,14 @@ pub async fn list_free(
     _me: CurrentUser,
     ApiPath(id): ApiPath<i64>,
     ApiQuery(q): ApiQuery<SlotQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FreeSlots>> {
     let limit = page_limit(q.limit, 50, 500)?;
     let mut c = state.store.acquire().await?;
     let free = directory::free_slots(&mut c, id, state.clock.now(), limit).await?;
-    Ok(Json(json!({ "practitioner_id": id, "slots": free })))
+    Ok(Json(FreeSlots {
+        practitioner_id: id,
+        slots: free,
+    }))
 }
 
 /// `GET /api/v1/slots`: the signed-in practitioner's own future slots, free or held.
@@ -64,15 +51,20 @@ pub async fn list_own(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
     ApiQuery(q): ApiQuery<SlotQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OwnSlots>> {
     let limit = page_limit(q.limit, 100, 500)?;
     let mut c = state.store.acquire().await?;
     let own = directory::own_slots(&mut c, &me.user, state.clock.now(), limit).await?;
-    let own: Vec<Value> = own
+    let own: Vec<OwnSlot> = own
         .into_iter()
-        .map(|(s, free)| json!({ "id": s.id, "starts_at": s.starts_at, "ends_at": s.ends_at, "free": free }))
+        .map(|(s, free)| OwnSlot {
+            id: s.id,
+            starts_at: s.starts_at,
+            ends_at: s.ends_at,
+            free,
+        })
         .collect();
-    Ok(Json(json!({ "slots": own })))
+    Ok(Json(OwnSlots { slots: own }))
 }
 
 #[derive(Deserialize)]
@@ -100,7 +92,7 @@ pub async fn create(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
     Body(body): Body<CreateSlots>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<CreatedSlots>)> {
     let mut new = Vec::with_capacity(body.slots.len());
     for (i, s) in body.slots.iter().enumerate() {
         let starts_at = Timestamp::parse_rfc3339(&s.starts_at)
@@ -113,7 +105,7 @@ pub async fn create(
         .lifecycle
         .add_slots(&me.user, &new, body.notify_followers)
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "slots": created }))))
+    Ok((StatusCode::CREATED, Json(CreatedSlots { slots: created })))
 }
 
 /// `DELETE /api/v1/slots/{id}`: removes a free slot of the signed-in practitioner.
@@ -152,12 +144,12 @@ pub async fn unfollow(
 pub async fn list_follows(
     State(state): State<AppState>,
     me: As<PatientRole>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Practitioners>> {
     let mut c = state.store.acquire().await?;
     let list = directory::followed(&mut c, &me.user).await?;
-    Ok(Json(
-        json!({ "practitioners": list.iter().map(public).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(Practitioners {
+        practitioners: list.iter().map(Into::into).collect(),
+    }))
 }
 
 #[derive(Deserialize, Default)]
@@ -171,10 +163,10 @@ pub async fn notify_availability(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
     Body(body): Body<NotifyAvailability>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Notified>> {
     let notified = state
         .lifecycle
         .notify_availability(&me.user, body.note.as_deref())
         .await?;
-    Ok(Json(json!({ "notified": notified })))
+    Ok(Json(Notified { notified }))
 }

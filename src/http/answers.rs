@@ -1,0 +1,132 @@
+//! The JSON answers of the API, as types: what each endpoint returns, in one place (the
+//! OpenAPI document describes the same shapes; the schema test holds them together).
+
+use crate::domain::Timestamp;
+use crate::store::appointments::Appointment;
+use crate::store::deliveries::{Attempt, DeliveryJob};
+use crate::store::notifications::Notification;
+use crate::store::slots::Slot;
+use crate::store::users::User;
+use serde::Serialize;
+
+/// `POST /auth/sign-in`.
+#[derive(Serialize)]
+pub struct SignedIn {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: Timestamp,
+}
+
+/// `POST /auth/tokens`.
+#[derive(Serialize)]
+pub struct TokenIssued {
+    pub token: String,
+    pub token_type: &'static str,
+    pub expires_at: Timestamp,
+    pub user: User,
+}
+
+/// `GET /healthz`.
+#[derive(Serialize)]
+pub struct Health {
+    pub status: &'static str,
+    pub database: &'static str,
+}
+
+/// A practitioner as patients see them.
+#[derive(Serialize)]
+pub struct Practitioner {
+    pub id: i64,
+    pub name: String,
+    pub time_zone: String,
+}
+
+impl From<&User> for Practitioner {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id,
+            name: u.name.as_str().to_owned(),
+            time_zone: u.time_zone.name().to_owned(),
+        }
+    }
+}
+
+/// `GET /practitioners`, `GET /follows`.
+#[derive(Serialize)]
+pub struct Practitioners {
+    pub practitioners: Vec<Practitioner>,
+}
+
+/// `GET /practitioners/{id}/slots`.
+#[derive(Serialize)]
+pub struct FreeSlots {
+    pub practitioner_id: i64,
+    pub slots: Vec<Slot>,
+}
+
+/// One of the practitioner's own slots.
+#[derive(Serialize)]
+pub struct OwnSlot {
+    pub id: i64,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub free: bool,
+}
+
+/// `GET /slots`.
+#[derive(Serialize)]
+pub struct OwnSlots {
+    pub slots: Vec<OwnSlot>,
+}
+
+/// `POST /slots`.
+#[derive(Serialize)]
+pub struct CreatedSlots {
+    pub slots: Vec<Slot>,
+}
+
+/// `POST /availability/notify`.
+#[derive(Serialize)]
+pub struct Notified {
+    pub notified: usize,
+}
+
+/// `GET /appointments`.
+#[derive(Serialize)]
+pub struct Appointments {
+    pub appointments: Vec<Appointment>,
+}
+
+/// `GET /notifications`.
+#[derive(Serialize)]
+pub struct NotificationPage {
+    pub notifications: Vec<Notification>,
+    pub unread_count: i64,
+    pub next_before: Option<i64>,
+}
+
+/// `GET /notifications/unread-count`.
+#[derive(Serialize)]
+pub struct UnreadCount {
+    pub unread_count: i64,
+}
+
+/// `GET /admin/deliveries`.
+#[derive(Serialize)]
+pub struct DeliveryPage {
+    pub deliveries: Vec<DeliveryJob>,
+    pub next_before: Option<i64>,
+}
+
+/// `GET /admin/deliveries/{id}`.
+#[derive(Serialize)]
+pub struct DeliveryDetail {
+    pub delivery: DeliveryJob,
+    pub attempts: Vec<Attempt>,
+}
+
+/// `POST /admin/deliveries/{id}/retry`.
+#[derive(Serialize)]
+pub struct OneDelivery {
+    pub delivery: DeliveryJob,
+}
