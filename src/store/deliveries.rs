@@ -1,6 +1,6 @@
 //! Delivery jobs: one per notification and channel, sent by the dispatcher.
 
-use super::{col, Conn, StoreResult};
+use super::{Conn, StoreResult};
 use crate::domain::{Channel, Timestamp};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -123,16 +123,18 @@ pub async fn list(c: &mut Conn, f: &JobFilter) -> StoreResult<Vec<DeliveryJob>> 
 }
 
 /// A job claimed by a worker. `fence` must be given back when recording the outcome.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedJob {
     pub id: i64,
     pub notification_id: i64,
     pub channel: Channel,
     /// 1 for the first try since the job was queued.
+    #[sqlx(rename = "attempts")]
     pub attempt: i64,
     pub fence: i64,
     /// Attempts of this job whose outcome was recorded. A send repeated after a crash
     /// (outcome unknown) has the same count, so the same idempotency key.
+    #[sqlx(rename = "finished")]
     pub finished_attempts: i64,
 }
 
@@ -208,14 +210,7 @@ pub async fn claim(
         .fetch_all(&mut *c)
         .await?;
         for row in rows {
-            out.push(ClaimedJob {
-                id: col(&row, "id")?,
-                notification_id: col(&row, "notification_id")?,
-                channel: Channel::parse(&col::<String>(&row, "channel")?)?,
-                attempt: col(&row, "attempts")?,
-                fence: col(&row, "fence")?,
-                finished_attempts: col(&row, "finished")?,
-            });
+            out.push(<ClaimedJob as sqlx::FromRow<AnyRow>>::from_row(&row)?);
         }
     }
     Ok(out)
@@ -289,7 +284,7 @@ impl Outcome {
 }
 
 /// One recorded attempt.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct Attempt {
     pub attempt: i64,
     pub started_at: Timestamp,
@@ -377,16 +372,7 @@ pub async fn attempts(c: &mut Conn, job_id: i64) -> StoreResult<Vec<Attempt>> {
     .fetch_all(&mut *c)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok(Attempt {
-                attempt: col(r, "attempt")?,
-                started_at: Timestamp::from_millis(col(r, "started_at")?),
-                duration_ms: col(r, "duration_ms")?,
-                outcome: col(r, "outcome")?,
-                code: col(r, "code")?,
-                reply: col(r, "reply")?,
-            })
-        })
+        .map(|r| Ok(<Attempt as sqlx::FromRow<AnyRow>>::from_row(r)?))
         .collect()
 }
 

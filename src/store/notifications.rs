@@ -1,6 +1,6 @@
 //! In-app notification records and the delivery jobs written with them.
 
-use super::{col, Conn, StoreResult};
+use super::{Conn, StoreResult};
 use crate::domain::payload::Payload;
 use crate::domain::{Channel, NotificationKind, Severity, Timestamp};
 use serde::Serialize;
@@ -251,7 +251,7 @@ pub async fn with_recipient(
 }
 
 /// An in-app notification that just reached the inbox.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct DueInApp {
     pub id: i64,
     pub recipient_id: i64,
@@ -306,13 +306,7 @@ pub async fn deliver_due_in_app(
     .await?;
     let mut out = rows
         .iter()
-        .map(|r| {
-            Ok(DueInApp {
-                id: col(r, "id")?,
-                recipient_id: col(r, "recipient_id")?,
-                seq: col(r, "seq")?,
-            })
-        })
+        .map(|r| Ok(<DueInApp as sqlx::FromRow<AnyRow>>::from_row(r)?))
         .collect::<StoreResult<Vec<_>>>()?;
     out.sort_unstable_by_key(|d| d.seq);
     Ok(out)

@@ -6,8 +6,9 @@ use crate::domain::Timestamp;
 use serde::Serialize;
 
 /// A reminder job already handed to its provider when the appointment changed.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct InFlight {
+    #[sqlx(rename = "id")]
     pub job_id: i64,
     pub channel: crate::domain::Channel,
     pub recipient_id: i64,
@@ -55,13 +56,7 @@ pub async fn void_for_appointment(
     .execute(&mut *c)
     .await?;
     rows.iter()
-        .map(|r| {
-            Ok(InFlight {
-                job_id: col(r, "id")?,
-                channel: crate::domain::Channel::parse(&col::<String>(r, "channel")?)?,
-                recipient_id: col(r, "recipient_id")?,
-            })
-        })
+        .map(|r| Ok(<InFlight as sqlx::FromRow<sqlx::any::AnyRow>>::from_row(r)?))
         .collect()
 }
 

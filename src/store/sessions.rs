@@ -1,7 +1,7 @@
 //! Browser sessions and API tokens. Only a SHA-256 of each token is stored, so a copy of
 //! the database does not let anyone sign in.
 
-use super::{col, users, Conn, StoreResult};
+use super::{users, Conn, StoreResult};
 use crate::domain::Timestamp;
 use sha2::{Digest, Sha256};
 
@@ -21,14 +21,26 @@ impl SessionKind {
             Self::Api => "api",
         }
     }
+
+    pub fn parse(input: &str) -> Result<Self, crate::domain::ParseError> {
+        match input {
+            "browser" => Ok(Self::Browser),
+            "api" => Ok(Self::Api),
+            other => Err(crate::domain::ParseError(format!(
+                "unknown session kind {other:?}"
+            ))),
+        }
+    }
 }
 
 /// A session found by its token.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Session {
+    #[sqlx(rename = "session_id")]
     pub id: i64,
     pub kind: SessionKind,
     pub csrf_token: Option<String>,
+    #[sqlx(flatten)]
     pub user: users::User,
 }
 
@@ -76,17 +88,10 @@ pub async fn find(c: &mut Conn, token: &str, now: Timestamp) -> StoreResult<Opti
     .bind(now.millis())
     .fetch_optional(&mut *c)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    let kind = match col::<String>(&row, "kind")?.as_str() {
-        "api" => SessionKind::Api,
-        _ => SessionKind::Browser,
-    };
-    Ok(Some(Session {
-        id: col(&row, "session_id")?,
-        kind,
-        csrf_token: col(&row, "csrf_token")?,
-        user: users::from_row(&row)?,
-    }))
+    row.as_ref()
+        .map(<Session as sqlx::FromRow<sqlx::any::AnyRow>>::from_row)
+        .transpose()
+        .map_err(Into::into)
 }
 
 pub async fn delete(c: &mut Conn, id: i64) -> StoreResult<()> {

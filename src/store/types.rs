@@ -4,6 +4,7 @@
 //! naming its column.
 
 use super::deliveries::JobState;
+use super::sessions::SessionKind;
 use crate::domain::payload::Payload;
 use crate::domain::{
     AppointmentStatus, CancelledBy, Channel, Email, Language, NotificationKind, PersonName,
@@ -59,6 +60,7 @@ stored_as_text!(
     NotificationKind,
     Severity,
     JobState,
+    SessionKind,
     PersonName,
     Email,
     PhoneNumber,
