@@ -15,7 +15,9 @@ pub use ics::{calendar_for, CalendarEvent, CalendarParty};
 use crate::catalogue::{self, Args, Catalogue, TimeStyle};
 use crate::config::ClinicSettings;
 use crate::domain::payload::{AppointmentFacts, CalendarChange, Payload};
-use crate::domain::{AppointmentStatus, Language, NotificationKind, Role, Timestamp};
+use crate::domain::{
+    AppointmentStatus, CancelledBy, Language, NotificationKind, Role, Timestamp, Transition,
+};
 use crate::store::notifications::Notification;
 use crate::store::users::User;
 use anyhow::Context;
@@ -298,15 +300,20 @@ impl Templates {
         args
     }
 
-    /// The patient's cut-off, as the lifecycle applies it: past it, cancelling or moving
-    /// online is refused, so messages say to call the clinic instead. A message sent at
-    /// the cut-off itself (the 2 h reminder with the default 2 h cut-off) is read after
-    /// it, so it already says to call.
+    /// Whether the patient may still cancel online, by the lifecycle's own rule
+    /// (`AppointmentStatus::apply`), asked for the next millisecond: a message is read
+    /// after it is sent, so one sent at the cut-off itself (the 2 h reminder with the
+    /// default 2 h cut-off) already says to call the clinic instead.
     fn can_change_online(&self, a: &AppointmentFacts, now: Timestamp) -> bool {
-        matches!(
-            a.status,
-            AppointmentStatus::Requested | AppointmentStatus::Confirmed
-        ) && now.plus(self.patient_cancel_cutoff) < a.starts_at
+        let read_at = now.plus(std::time::Duration::from_millis(1));
+        a.status
+            .apply(
+                Transition::Cancel(CancelledBy::Patient),
+                a.starts_at,
+                read_at,
+                self.patient_cancel_cutoff,
+            )
+            .is_ok()
     }
 
     fn format(
