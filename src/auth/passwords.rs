@@ -32,24 +32,30 @@ impl Passwords {
         }
     }
 
-    /// Whether `password` matches `hash`; `Err(Busy)` when no slot freed up in time.
+    /// Whether `password` matches `hash`; `Err(Busy)` when no slot freed up in time. An
+    /// account with [`NO_PASSWORD`] matches nothing, after the same work as a real check.
     pub async fn verify(&self, password: &str, hash: &str) -> anyhow::Result<Result<bool, Busy>> {
+        let no_password = hash == NO_PASSWORD;
+        let hash = if no_password {
+            // Made once, by the first caller; the others wait for it rather than hashing.
+            DUMMY_HASH
+                .get_or_try_init(|| hash_password(super::random_token()))
+                .await?
+                .as_str()
+        } else {
+            hash
+        };
         let Ok(Ok(_permit)) = tokio::time::timeout(self.wait, self.slots.acquire()).await else {
             return Ok(Err(Busy));
         };
-        verify_password(password.to_owned(), hash.to_owned())
-            .await
-            .map(Ok)
+        let matched = verify_password(password.to_owned(), hash.to_owned()).await?;
+        Ok(Ok(matched && !no_password))
     }
 
     /// Checks against a hash of a random password, so that an unknown email takes as long
     /// as a known one.
     pub async fn verify_unknown(&self, password: &str) -> anyhow::Result<Result<bool, Busy>> {
-        // Made once, by the first caller; the others wait for it rather than each hashing.
-        let dummy = DUMMY_HASH
-            .get_or_try_init(|| hash_password(super::random_token()))
-            .await?;
-        self.verify(password, dummy).await
+        self.verify(password, NO_PASSWORD).await
     }
 
     /// Hashes a new password, waiting for a slot as long as it takes (signed-in callers).
@@ -64,6 +70,10 @@ impl Passwords {
 }
 
 static DUMMY_HASH: OnceCell<String> = OnceCell::const_new();
+
+/// The stored "hash" of an account that has no password yet (an imported one): no
+/// password matches it, and setting one replaces it.
+pub const NO_PASSWORD: &str = "!no-password";
 
 /// Hashes a password with Argon2id on a blocking thread (it is deliberately slow). Not
 /// bounded: for the command line and the demo loader; request handlers use [`Passwords`].

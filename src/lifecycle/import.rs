@@ -10,8 +10,8 @@
 //!   good rows are written together. `--dry-run` does the same work and rolls it back.
 //! - **Silent**: imported appointments send no messages about the past. A confirmed
 //!   appointment still ahead gets its reminders planned, as if confirmed now.
-//! - Imported accounts get a random password nobody knows; `carebell set-password` gives
-//!   one.
+//! - Imported accounts have no password (no sign-in succeeds) until `carebell
+//!   set-password` gives one.
 
 use super::{Lifecycle, LifecycleError, LifecycleResult};
 use crate::domain::{
@@ -299,7 +299,7 @@ impl Lifecycle {
         };
         let mut tx = self.store.begin().await?;
         for Located { at, row } in file.users {
-            match self.import_user(&mut tx, &row, dry_run, now).await? {
+            match self.import_user(&mut tx, &row, now).await? {
                 Ok(true) => report.users_created += 1,
                 Ok(false) => report.users_present += 1,
                 Err(reason) => report.rejected.push(Rejected { at, reason }),
@@ -335,7 +335,6 @@ impl Lifecycle {
         &self,
         tx: &mut Tx,
         row: &UserRow,
-        dry_run: bool,
         now: Timestamp,
     ) -> LifecycleResult<RowResult<bool>> {
         let parsed = (|| -> RowResult<NewUser> {
@@ -376,15 +375,9 @@ impl Lifecycle {
                 ))
             });
         }
-        // Nobody knows this password; `carebell set-password` gives a real one. A dry run
-        // skips the deliberately slow hashing.
-        user.password_hash = if dry_run {
-            "$argon2id$v=19$m=19456,t=2,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into()
-        } else {
-            crate::auth::passwords::hash_password(crate::auth::random_token())
-                .await
-                .map_err(|e| LifecycleError::Invalid(format!("hashing a password: {e}")))?
-        };
+        // No password until `carebell set-password` gives one (nothing slow is done while
+        // the import holds its transaction).
+        user.password_hash = crate::auth::passwords::NO_PASSWORD.to_owned();
         users::insert(tx.conn(), &user, now).await?;
         Ok(Ok(true))
     }

@@ -135,6 +135,14 @@ omar@old.example,haddad@old.example,{later},{later_end},maybe,,,,
         assert!(out.contains("already present: 3 user(s), 1 slot(s), 3 appointment(s)"), "{out}");
         assert_eq!(counts(&app).await, after);
 
+        // An imported account has no password: every sign-in is refused as a wrong one
+        // (not a server error), until it is given one.
+        for guess in ["", crate::helpers::PASSWORD, "!no-password"] {
+            let r = app.http.post(app.url("/api/v1/auth/tokens"))
+                .json(&serde_json::json!({"email": "omar@old.example", "password": guess}))
+                .send().await.unwrap();
+            assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED, "{guess:?}");
+        }
         // An imported account signs in once it has a password.
         let set = std::process::Command::new(env!("CARGO_BIN_EXE_carebell"))
             .args(["set-password", "--email", "lucie@old.example", "--database-url", app.settings.database.url.expose_secret()])
