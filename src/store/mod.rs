@@ -143,6 +143,19 @@ impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
         self.inner.commit().await.map_err(StoreError::from)
     }
+
+    /// Makes transactions that take the same `lock` run one after another, until commit.
+    /// On PostgreSQL a transaction-level advisory lock; SQLite's transactions already take
+    /// the write lock at `BEGIN IMMEDIATE`.
+    pub async fn serialize_on(&mut self, lock: i64) -> StoreResult<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(lock)
+                .execute(&mut *self.inner)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 /// The connection pool and its engine.

@@ -270,12 +270,7 @@ pub async fn deliver_due_in_app(
     now: Timestamp,
     limit: i64,
 ) -> StoreResult<Vec<DueInApp>> {
-    if tx.backend() == super::Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(STREAM_ORDER_LOCK)
-            .execute(tx.conn())
-            .await?;
-    }
+    tx.serialize_on(STREAM_ORDER_LOCK).await?;
     let applies = super::deliveries::REMINDER_APPLIES.replace("$now", "$1");
     sqlx::query(&format!(
         "UPDATE notifications SET voided_at = $1

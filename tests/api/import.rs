@@ -161,3 +161,45 @@ omar@old.example,haddad@old.example,{later},{later_end},maybe,,,,
         let _ = &engine;
     }
 }
+
+on_both_engines_by_engine! {
+    async fn two_imports_at_once_write_each_row_once(engine) {
+        let app = spawn_app_with(engine, |_| {}).await;
+        let dir = scratch_dir("import-twice");
+        std::fs::create_dir_all(&dir).unwrap();
+        let users = dir.join("users.csv");
+        std::fs::write(&users, "email,name,role\npat@old.example,Pat Old,patient\ndoc@old.example,Dr Old,practitioner\n").unwrap();
+        assert_eq!(run(&app, &[users.to_str().unwrap()]).0, 0);
+        let day = |d: i64, h: u32| {
+            (chrono::Utc::now().date_naive() + chrono::TimeDelta::days(d))
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+                .and_utc()
+                .to_rfc3339()
+        };
+        let mut csv = String::from("patient_email,practitioner_email,starts_at,ends_at,status\n");
+        for i in 0..40 {
+            csv.push_str(&format!("pat@old.example,doc@old.example,{},{},requested\n", day(-60 + i, 9), day(-60 + i, 10)));
+        }
+        let appointments = dir.join("appointments.csv");
+        std::fs::write(&appointments, csv).unwrap();
+        let before = counts(&app).await;
+        // The same file, by two operators at the same moment.
+        let spawn = || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_carebell"))
+                .args(["import", appointments.to_str().unwrap(), "--database-url", app.settings.database.url.expose_secret()])
+                .env("RUST_LOG", "error")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        for child in [a, b] {
+            let out = child.wait_with_output().unwrap();
+            assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        }
+        let after = counts(&app).await;
+        assert_eq!((after.1 - before.1, after.2 - before.2), (40, 40), "each slot and appointment once");
+    }
+}
