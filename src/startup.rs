@@ -206,11 +206,17 @@ pub async fn build_dispatcher(
             .await
             .context("reading the installation id")?
     };
+    let from: lettre::message::Mailbox = settings.email.from.parse().context("email.from")?;
+    let origin = crate::templates::CalendarOrigin {
+        sender: from.email.to_string(),
+        uid_domain: format!("{installation}@{}", from.email.domain()),
+    };
     let templates = Templates::load(
         catalogue,
         &settings.clinic,
         &settings.server.public_url,
         settings.lifecycle.patient_cancel_cutoff,
+        origin,
     )
     .context("loading templates")?;
     tracing::info!(templates = %describe_source(settings.clinic.templates_dir.as_deref()), "templates loaded");

@@ -35,12 +35,7 @@ impl Dispatcher {
                 n.id, me.installation, me.domain
             )));
         let alternative = MultiPart::alternative_plain_html(r.text, r.html);
-        let uid_domain = format!("{}@{}", me.installation, me.domain);
-        let calendar = me
-            .templates
-            .calendar(n, to, me.from.email.as_ref(), &uid_domain, now)
-            .map_err(|e| JobError::Failed(Failure::permanent(None, format!("calendar: {e:#}"))))?;
-        let body = match calendar {
+        let body = match r.calendar {
             Some((change, ics)) => {
                 let content_type = ContentType::parse(&format!(
                     "text/calendar; charset=utf-8; method={}",

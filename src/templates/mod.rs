@@ -36,8 +36,17 @@ pub struct Rendered {
     pub html: String,
     pub text: String,
     pub sms: Option<String>,
-    /// The calendar change the email carries (and its text mentions), if any.
-    pub calendar: Option<CalendarChange>,
+    /// The calendar file the email carries (and its text mentions), if any: the change it
+    /// makes and the iCalendar text.
+    pub calendar: Option<(CalendarChange, String)>,
+}
+
+/// Where calendar files come from: the clinic's sender address (the organiser's) and the
+/// domain that makes event UIDs unique (`<installation id>@<email domain>`).
+#[derive(Debug, Clone)]
+pub struct CalendarOrigin {
+    pub sender: String,
+    pub uid_domain: String,
 }
 
 /// A notification as a dashboard shows it.
@@ -63,6 +72,7 @@ pub struct Templates {
     catalogue: Arc<Catalogue>,
     clinic: ClinicSettings,
     public_url: String,
+    origin: CalendarOrigin,
     /// How long before the start a patient may still cancel or move online.
     patient_cancel_cutoff: std::time::Duration,
 }
@@ -76,6 +86,7 @@ impl Templates {
         clinic: &ClinicSettings,
         public_url: &str,
         patient_cancel_cutoff: std::time::Duration,
+        origin: CalendarOrigin,
     ) -> anyhow::Result<Self> {
         let mut env = Environment::new();
         env.set_auto_escape_callback(|name| {
@@ -100,6 +111,7 @@ impl Templates {
             clinic: clinic.clone(),
             public_url: public_url.trim_end_matches('/').to_owned(),
             patient_cancel_cutoff,
+            origin,
         };
         templates.check()?;
         Ok(templates)
@@ -128,9 +140,10 @@ impl Templates {
     pub fn render(&self, n: &Notification, to: &User, now: Timestamp) -> anyhow::Result<Rendered> {
         let lang = to.language;
         let args = self.args(n, to, now);
-        let t = self.texts(n.kind, to.role, lang, &args)?;
-        let calendar = calendar_change(n);
-        let calendar_line = calendar
+        let link = self.link(n);
+        let t = self.texts(n.kind, to.role, lang, &args, link.as_deref())?;
+        let calendar = self.calendar(n, to, &args, now)?;
+        let calendar_line = calendar_change(n)
             .map(|change| {
                 let id = match (change, n.kind) {
                     (CalendarChange::Cancel, _) => "email-calendar-remove",
@@ -166,7 +179,7 @@ impl Templates {
             heading => &t.heading,
             lines => lines,
             action => &t.action,
-            link => self.link(n),
+            link => link,
             footer => footer,
         };
         Ok(Rendered {
@@ -182,7 +195,7 @@ impl Templates {
     /// paragraph. No attachment is ever mentioned: only emails carry one.
     pub fn in_app(&self, n: &Notification, to: &User, now: Timestamp) -> anyhow::Result<InApp> {
         let args = self.args(n, to, now);
-        let t = self.texts(n.kind, to.role, to.language, &args)?;
+        let t = self.texts(n.kind, to.role, to.language, &args, None)?;
         let message = [t.body, t.next]
             .into_iter()
             .filter(|l| !l.trim().is_empty())
@@ -197,27 +210,28 @@ impl Templates {
     /// The iCalendar file an email carries, if its notification changes a calendar:
     /// organised by the practitioner (named) from the clinic's sender address, the
     /// recipient as attendee, at the clinic's address, with how to reach the clinic.
-    pub fn calendar(
+    fn calendar(
         &self,
         n: &Notification,
         to: &User,
-        sender: &str,
-        uid_domain: &str,
+        args: &Args<'_>,
         now: Timestamp,
     ) -> anyhow::Result<Option<(CalendarChange, String)>> {
         let (Some(change), Some(a)) = (calendar_change(n), n.data.appointment()) else {
             return Ok(None);
         };
-        let args = self.args(n, to, now);
         let lang = to.language;
         let summary = match to.role {
             Role::Practitioner => "calendar-summary-practitioner",
             _ => "calendar-summary",
         };
-        let summary = self.format(lang, summary, None, &args)?;
-        let description = self.format(lang, "calendar-description", None, &args)?;
+        let summary = self.format(lang, summary, None, args)?;
+        let description = self.format(lang, "calendar-description", None, args)?;
         let event = CalendarEvent {
-            uid: format!("appointment-{}.{uid_domain}", a.appointment_id),
+            uid: format!(
+                "appointment-{}.{}",
+                a.appointment_id, self.origin.uid_domain
+            ),
             sequence: a.appointment_version,
             starts_at: a.starts_at,
             ends_at: a.ends_at,
@@ -230,7 +244,7 @@ impl Templates {
                 .unwrap_or_else(|| self.clinic.name.clone()),
             organizer: CalendarParty {
                 name: a.practitioner_name.clone(),
-                email: sender.to_owned(),
+                email: self.origin.sender.clone(),
             },
             attendee: CalendarParty {
                 name: to.name.as_str().to_owned(),
@@ -340,6 +354,7 @@ impl Templates {
         role: Role,
         lang: Language,
         args: &Args<'_>,
+        link: Option<&str>,
     ) -> anyhow::Result<Texts> {
         let id = message_id(kind, role);
         let part = |name: &str| self.format(lang, &id, Some(name), args);
@@ -349,7 +364,6 @@ impl Templates {
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let link = self.link_text(args);
         Ok(Texts {
             subject,
             heading: part("heading")?,
@@ -360,19 +374,12 @@ impl Templates {
             // could be taken into the address by a phone's link detection.
             sms: optional("sms")?.map(|s| {
                 let s = s.trim().to_owned();
-                match &link {
+                match link {
                     Some(l) => s.replace(&format!("\u{2068}{l}\u{2069}"), l),
                     None => s,
                 }
             }),
         })
-    }
-
-    fn link_text(&self, args: &Args<'_>) -> Option<String> {
-        match args.get("link") {
-            Some(fluent_bundle::FluentValue::String(s)) => Some(s.to_string()),
-            _ => None,
-        }
     }
 
     pub fn clinic(&self) -> &ClinicSettings {
