@@ -84,13 +84,15 @@ pub const AUDIENCE: &[(NotificationKind, Role)] = &[
 pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
     use NotificationKind as K;
     use Severity as S;
-    let invite = matrix.invite_practitioners;
-    // The practitioner's copy of a calendar change: by email when invites are on.
-    let calendar_email = |_: &Parties<'_>, change: Option<CalendarChange>| -> &'static [Channel] {
-        if invite && change.is_some() {
-            &[Channel::Email]
-        } else {
-            &[]
+    // The calendar change the practitioner's copy carries: the patient's, when invites
+    // are on. Their copy goes by email exactly when it carries one (a patient's cancel
+    // is emailed to them anyway).
+    let doctor_change =
+        |change: Option<CalendarChange>| change.filter(|_| matrix.invite_practitioners);
+    let by_email_if = |change: Option<CalendarChange>| -> &'static [Channel] {
+        match change {
+            Some(_) => &[Channel::Email],
+            None => &[],
         }
     };
     match event {
@@ -122,14 +124,15 @@ pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
                 None,
                 change,
             )];
-            if invite {
+            let to_doctor = doctor_change(change);
+            if to_doctor.is_some() {
                 out.push(for_practitioner(
                     p,
                     K::AppointmentConfirmed,
                     S::Success,
-                    calendar_email(p, change),
+                    by_email_if(to_doctor),
                     None,
-                    change,
+                    to_doctor,
                 ));
             }
             out
@@ -148,6 +151,7 @@ pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
             was_confirmed,
         } => {
             let change = was_confirmed.then_some(CalendarChange::Cancel);
+            let doctor_calendar = doctor_change(change);
             // (kind, severity, channels) for the patient, then for the practitioner.
             let (to_patient, to_doctor) = match by {
                 CancelledBy::Patient => (
@@ -160,7 +164,11 @@ pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
                         S::Error,
                         &[Channel::Email, Channel::Sms][..],
                     ),
-                    (K::CancellationConfirmed, S::Info, calendar_email(p, change)),
+                    (
+                        K::CancellationConfirmed,
+                        S::Info,
+                        by_email_if(doctor_calendar),
+                    ),
                 ),
                 CancelledBy::System => (
                     (
@@ -171,7 +179,7 @@ pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
                     (
                         K::AppointmentCancelled,
                         S::Warning,
-                        calendar_email(p, change),
+                        by_email_if(doctor_calendar),
                     ),
                 ),
             };
@@ -183,7 +191,7 @@ pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
                     to_doctor.1,
                     to_doctor.2,
                     None,
-                    change.filter(|_| invite),
+                    doctor_calendar,
                 ),
             ]
         }
@@ -202,15 +210,15 @@ pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
                 Some(*previous_start),
                 change,
             )];
-            let to_doctor = calendar_email(p, change);
-            if *by == CancelledBy::Patient || !to_doctor.is_empty() {
+            let to_doctor = doctor_change(change);
+            if *by == CancelledBy::Patient || to_doctor.is_some() {
                 out.push(for_practitioner(
                     p,
                     K::AppointmentModified,
                     S::Info,
-                    to_doctor,
+                    by_email_if(to_doctor),
                     Some(*previous_start),
-                    change.filter(|_| invite),
+                    to_doctor,
                 ));
             }
             out
