@@ -31,7 +31,7 @@ pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-pub(crate) use crate::auth::{constant_time_eq, random_token};
+use crate::auth::random_token;
 
 /// Who is signing in from where: the client's address and the browser's device cookie.
 pub struct Client {

@@ -8,9 +8,10 @@ use super::answers::{SignedIn, TokenIssued};
 use super::extract::Body;
 use super::{ApiError, ApiResult, AppState};
 use crate::app::session::{
-    authenticate, constant_time_eq, cookie, open_browser_session, random_token, Client,
-    CLEAR_CSRF_COOKIE, CLEAR_SESSION_COOKIE, SESSION_COOKIE,
+    authenticate, cookie, open_browser_session, Client, CLEAR_CSRF_COOKIE, CLEAR_SESSION_COOKIE,
+    SESSION_COOKIE,
 };
+use crate::auth::{constant_time_eq, random_token};
 use crate::domain::{Role, Timestamp};
 use crate::store::sessions::{self, NewSession, Session, SessionKind};
 use crate::store::users::User;

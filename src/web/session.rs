@@ -4,10 +4,11 @@
 use super::view;
 use crate::app::extract::{ApiPath, ApiQuery};
 use crate::app::session::{
-    authenticate, constant_time_eq, cookie, open_browser_session, random_token, Client,
-    CLEAR_CSRF_COOKIE, CLEAR_SESSION_COOKIE, SESSION_COOKIE,
+    authenticate, cookie, open_browser_session, Client, CLEAR_CSRF_COOKIE, CLEAR_SESSION_COOKIE,
+    SESSION_COOKIE,
 };
 use crate::app::{ApiError, AppState};
+use crate::auth::{constant_time_eq, random_token};
 use crate::domain::{Language, Role};
 use crate::inbox::{mark_all, mark_one};
 use crate::store::sessions::{self, SessionKind};
