@@ -231,6 +231,40 @@ mod tests {
             .unwrap();
         assert_eq!(fr, "2 créneaux libres");
         assert!(!fr.contains('\u{2068}'), "no isolation marks in LTR text");
+        let mut args = Args::new();
+        args.set("practitioner", "Dr Amina Haddad");
+        let ar = c
+            .try_format(Language::Ar, "calendar-summary", None, Some(&args))
+            .unwrap()
+            .unwrap();
+        assert!(ar.contains("\u{2068}Dr Amina Haddad\u{2069}"), "{ar:?}");
+    }
+
+    #[test]
+    fn the_old_dashboard_answers_format_in_every_language() {
+        // Start-up renders the notification texts; these short answers it does not.
+        let c = Catalogue::built_in();
+        for lang in Language::ALL {
+            for (id, unit, n) in [
+                ("time-ago", "now", 0),
+                ("time-ago", "minutes", 1),
+                ("time-ago", "hours", 5),
+                ("time-ago", "days", 12),
+                ("old-notified", "", 0),
+                ("old-notified", "", 3),
+                ("old-accepted", "", 0),
+                ("old-declined", "", 0),
+            ] {
+                let mut args = Args::new();
+                args.set("unit", unit);
+                args.set("count", number(n));
+                let text = c.try_format(lang, id, None, Some(&args)).unwrap();
+                assert!(
+                    text.is_some_and(|t| !t.trim().is_empty()),
+                    "{id} {unit} {n} in {lang:?}"
+                );
+            }
+        }
     }
 
     #[test]

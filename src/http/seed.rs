@@ -227,13 +227,17 @@ fn time_ago(
 
 /// A sentence from the catalogue in the reader's language.
 fn said(state: &AppState, user: &User, id: &str, args: Option<&Args<'_>>) -> String {
-    state
+    match state
         .templates
         .catalogue()
         .try_format(user.language, id, None, args)
-        .ok()
-        .flatten()
-        .unwrap_or_default()
+    {
+        Ok(text) => text.unwrap_or_default(),
+        Err(e) => {
+            tracing::warn!(error = %e, message = id, "an old-path message did not render");
+            String::new()
+        }
+    }
 }
 
 async fn practitioner_mark_read(
