@@ -2,7 +2,7 @@
 //! headers, redirects, languages and the accessibility basics that markup can show. (The
 //! live behaviour in a real browser is in `browser.rs`.)
 
-use crate::helpers::{TestApp, TestUser, PASSWORD};
+use crate::helpers::{form_token, TestApp, TestUser, PASSWORD};
 use crate::on_both_engines;
 use carebell::domain::Role;
 use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
@@ -16,13 +16,6 @@ fn browser() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-}
-
-/// The value of a hidden `csrf_token` field of a page.
-fn form_token(html: &str) -> String {
-    let field = "name=\"csrf_token\" value=\"";
-    let at = html.find(field).expect("a form token") + field.len();
-    html[at..at + 64].to_owned()
 }
 
 async fn sign_in(app: &TestApp, b: &reqwest::Client, user: &TestUser) -> reqwest::Response {

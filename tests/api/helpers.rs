@@ -439,3 +439,10 @@ macro_rules! on_both_engines_by_engine {
         }
     )*};
 }
+
+/// The value of a page's hidden `csrf_token` field (the form token its forms post back).
+pub fn form_token(html: &str) -> String {
+    let field = "name=\"csrf_token\" value=\"";
+    let at = html.find(field).expect("a form token") + field.len();
+    html[at..at + 64].to_owned()
+}

@@ -188,12 +188,10 @@ on_both_engines! {
         // The practice may still cancel or move it, giving the patient a reason.
         assert!(html.contains(&format!("action=\"/appointments/{id}/cancel\"")) && html.contains(" required>"), "{html}");
         assert!(html.contains(&format!("action=\"/appointments/{id}/reschedule\"")), "{html}");
-        let field = "name=\"csrf_token\" value=\"";
-        let at = html.find(field).unwrap() + field.len();
-        let token = &html[at..at + 64];
+        let token = form_token(&html);
         let r = d
             .post(app.url(&format!("/appointments/{id}/cancel")))
-            .form(&[("csrf_token", token), ("back", path.as_str()), ("reason", "the doctor is ill")])
+            .form(&[("csrf_token", token.as_str()), ("back", path.as_str()), ("reason", "the doctor is ill")])
             .send()
             .await
             .unwrap();

@@ -4,7 +4,7 @@
 //! ids go as strings (`'{{ notification.id }}'`), and the answers are read by the fields
 //! its JavaScript reads (`success`, `notifications[].is_read`, `url`, `type`, `time_ago`, …).
 
-use crate::helpers::{TestApp, TestUser, PASSWORD};
+use crate::helpers::{form_token, TestApp, TestUser, PASSWORD};
 use crate::on_both_engines;
 use carebell::domain::Role;
 use reqwest::cookie::CookieStore;
@@ -62,12 +62,11 @@ impl OldBrowser {
             .text()
             .await
             .unwrap();
-        let field = "name=\"csrf_token\" value=\"";
-        let at = page.find(field).unwrap() + field.len();
+        let token = form_token(&page);
         let mut form = vec![
             ("email", user.email.as_str()),
             ("password", PASSWORD),
-            ("csrf_token", &page[at..at + 64]),
+            ("csrf_token", token.as_str()),
         ];
         if let Some(next) = next {
             form.push(("next", next));
