@@ -437,12 +437,15 @@ impl Dispatcher {
             }
         }
         drop(c);
-        let rendered = me
-            .templates
-            .render(&n, &to, me.clock.now())
-            .map_err(|e| JobError::Failed(Failure::permanent(None, format!("template: {e:#}"))))?;
+        let template_failed = |e: anyhow::Error| {
+            JobError::Failed(Failure::permanent(None, format!("template: {e:#}")))
+        };
         match job.channel {
             Channel::Email => {
+                let rendered = me
+                    .templates
+                    .render(&n, &to, me.clock.now())
+                    .map_err(template_failed)?;
                 let message = self.email_for(&n, &to, rendered)?;
                 let stem = format!("n{}-email", n.id);
                 me.mailer
@@ -458,9 +461,13 @@ impl Dispatcher {
                 let phone = to.phone.as_ref().ok_or_else(|| {
                     JobError::Dropped("the recipient has no phone number any more".into())
                 })?;
-                let text = rendered.sms.ok_or_else(|| {
-                    JobError::Failed(Failure::permanent(None, "no SMS text for this kind"))
-                })?;
+                let text = me
+                    .templates
+                    .sms(&n, &to, me.clock.now())
+                    .map_err(template_failed)?
+                    .ok_or_else(|| {
+                        JobError::Failed(Failure::permanent(None, "no SMS text for this kind"))
+                    })?;
                 let key = job.idempotency_key(&me.installation);
                 me.sms
                     .send(&format!("n{}-sms", n.id), &key, phone.as_str(), &text)

@@ -191,6 +191,21 @@ impl Templates {
         })
     }
 
+    /// The text message of a notification for its recipient (`None` for a kind the
+    /// matrix sends no SMS for), without laying out the email.
+    pub fn sms(
+        &self,
+        n: &Notification,
+        to: &User,
+        now: Timestamp,
+    ) -> anyhow::Result<Option<String>> {
+        let args = self.args(n, to, now);
+        let link = self.link(n);
+        Ok(self
+            .texts(n.kind, to.role, to.language, &args, link.as_deref())?
+            .sms)
+    }
+
     /// The title and message a dashboard shows: the heading, and the body with its second
     /// paragraph. No attachment is ever mentioned: only emails carry one.
     pub fn in_app(&self, n: &Notification, to: &User, now: Timestamp) -> anyhow::Result<InApp> {

@@ -200,6 +200,8 @@ fn every_text_names_the_other_party_and_the_readers_time_and_nothing_it_must_not
                 ("email html", email.html.clone()),
                 ("in-app", format!("{} {}", in_app.title, in_app.message)),
             ];
+            // The dispatcher asks for the SMS alone: the same text.
+            assert_eq!(t.sms(&n, &to, now).expect(&label), email.sms, "{label}");
             if new.channels.contains(&Channel::Sms) {
                 channels.push(("sms", email.sms.clone().expect(&label)));
             }
