@@ -203,3 +203,43 @@ on_both_engines_by_engine! {
         assert_eq!((after.1 - before.1, after.2 - before.2), (40, 40), "each slot and appointment once");
     }
 }
+
+on_both_engines_by_engine! {
+    async fn an_import_killed_half_way_leaves_nothing(engine) {
+        let app = spawn_app_with(engine, |_| {}).await;
+        let dir = scratch_dir("import-killed");
+        std::fs::create_dir_all(&dir).unwrap();
+        // Enough rows that the import is still writing when it is killed.
+        let mut users = String::from("email,name,role\ndoc@old.example,Dr Old,practitioner\n");
+        let mut appointments = String::from("patient_email,practitioner_email,starts_at,ends_at,status\n");
+        let start = chrono::Utc::now().date_naive() - chrono::TimeDelta::days(3000);
+        for i in 0..3000 {
+            users.push_str(&format!("p{i}@old.example,Patient {i},patient\n"));
+            let day = (start + chrono::TimeDelta::days(i)).and_hms_opt(9, 0, 0).unwrap().and_utc();
+            appointments.push_str(&format!(
+                "p{i}@old.example,doc@old.example,{},{},confirmed\n",
+                day.to_rfc3339(),
+                (day + chrono::TimeDelta::minutes(30)).to_rfc3339()
+            ));
+        }
+        let (u, a) = (dir.join("users.csv"), dir.join("appointments.csv"));
+        std::fs::write(&u, users).unwrap();
+        std::fs::write(&a, appointments).unwrap();
+        let before = counts(&app).await;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_carebell"))
+            .args(["import", u.to_str().unwrap(), a.to_str().unwrap(), "--database-url", app.settings.database.url.expose_secret()])
+            .env("RUST_LOG", "error")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        assert!(child.try_wait().unwrap().is_none(), "the import ended before it could be killed; give it more rows");
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        assert_eq!(counts(&app).await, before, "nothing of the killed import is left");
+        // Run again to the end, it imports everything once.
+        assert_eq!(run(&app, &[u.to_str().unwrap(), a.to_str().unwrap()]).0, 0);
+        let after = counts(&app).await;
+        assert_eq!((after.0 - before.0, after.2 - before.2), (3001, 3000));
+    }
+}
