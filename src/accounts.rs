@@ -13,15 +13,21 @@ use serde::Deserialize;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 
 /// An account as a client or operator gives it, not yet parsed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccount {
+    #[schema(value_type = Role)]
     pub role: String,
     pub name: String,
     pub email: String,
     pub phone: Option<String>,
+    /// The clinic's zone when absent.
     pub time_zone: Option<String>,
+    /// The clinic's language when absent.
+    #[schema(value_type = Option<Language>)]
     pub language: Option<String>,
+    /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 

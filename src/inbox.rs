@@ -8,9 +8,11 @@ use crate::store::users::User;
 use serde::Serialize;
 
 /// What marking read leaves: `{"success": true, "marked"?, "unread_count"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Marked {
+    /// Always true.
     pub success: bool,
+    /// How many were marked (mark all).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub marked: Option<u64>,
     pub unread_count: i64,

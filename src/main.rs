@@ -134,6 +134,9 @@ enum Command {
         #[arg(required = true)]
         files: Vec<std::path::PathBuf>,
     },
+    /// Print the OpenAPI 3.1 document of the JSON API (the one served at
+    /// /api/v1/openapi.json) and exit.
+    Openapi,
 }
 
 #[derive(Args)]
@@ -163,7 +166,6 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let mut settings = Settings::load(cli.config.as_deref())?;
     let db_args = match &cli.command {
         Command::Serve { db, .. }
         | Command::Migrate { db }
@@ -174,7 +176,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         | Command::Worker { db }
         | Command::Reminders { db, .. }
         | Command::Deliveries { db, .. } => db,
+        // Needs neither settings nor a database.
+        Command::Openapi => {
+            println!("{}", carebell::http::openapi_document().to_pretty_json()?);
+            return Ok(());
+        }
     };
+    let mut settings = Settings::load(cli.config.as_deref())?;
     if let Some(url) = &db_args.database_url {
         settings.database.url = SecretString::from(url.clone());
     }
@@ -188,6 +196,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     telemetry::init(&settings.log);
 
     match cli.command {
+        Command::Openapi => {} // answered above
         Command::Migrate { .. } => {
             let mut s = settings.clone();
             s.database.migrate_on_start = true;

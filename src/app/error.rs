@@ -9,7 +9,16 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+
+/// Every error's body: `{"code": "...", "detail": "..."}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct Problem {
+    /// Stable, machine-readable code (`not_found`, `slot_taken`, …).
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub detail: String,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -117,8 +126,7 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let (status, code, detail) = self.public_parts();
-        let mut response =
-            (status, Json(json!({ "code": code, "detail": detail }))).into_response();
+        let mut response = (status, Json(Problem { code, detail })).into_response();
         if let Some(wait) = retry_after {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

@@ -5,6 +5,7 @@ mod contact;
 mod locale;
 mod notification;
 pub mod payload;
+mod schema;
 mod time;
 mod user;
 

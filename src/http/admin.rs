@@ -3,6 +3,7 @@
 use super::answers::{DeliveryDetail, DeliveryPage, OneDelivery};
 use super::auth::{AdminRole, As};
 use super::extract::{ApiPath, ApiQuery, Body};
+use super::openapi::{BadRequest, Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
 use super::{page_limit, ApiError, ApiResult, AppState};
 use crate::accounts::{create_account, AccountError, NewAccount};
 use crate::domain::Channel;
@@ -12,8 +13,18 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use utoipa::IntoParams;
 
 /// `POST /api/v1/admin/users`: creates an account.
+#[utoipa::path(
+    post,
+    path = "/admin/users",
+    tag = "admin",
+    summary = "Create an account (admins)",
+    security(("bearer" = []), ("session" = [])),
+    request_body = NewAccount,
+    responses((status = 201, description = "Created", body = User), BadRequest, Unauthenticated, Forbidden, Conflict, Invalid)
+)]
 pub async fn create_user(
     State(state): State<AppState>,
     _admin: As<AdminRole>,
@@ -30,17 +41,32 @@ pub async fn create_user(
     Ok((StatusCode::CREATED, Json(user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
+    #[param(value_type = Option<JobState>)]
     state: Option<String>,
+    #[param(value_type = Option<Channel>)]
     channel: Option<String>,
     recipient_id: Option<i64>,
     appointment_id: Option<i64>,
+    /// Cursor: only jobs older than this id (from `next_before`).
     before: Option<i64>,
+    /// How many at most (1–500).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
 /// `GET /api/v1/admin/deliveries`: delivery jobs, newest first, filtered.
+#[utoipa::path(
+    get,
+    path = "/admin/deliveries",
+    tag = "admin",
+    summary = "Delivery jobs, newest first, filtered (admins)",
+    security(("bearer" = []), ("session" = [])),
+    params(DeliveryQuery),
+    responses((status = 200, description = "One page", body = DeliveryPage), BadRequest, Unauthenticated, Forbidden)
+)]
 pub async fn list_deliveries(
     State(state): State<AppState>,
     _admin: As<AdminRole>,
@@ -79,6 +105,15 @@ pub async fn list_deliveries(
 }
 
 /// `GET /api/v1/admin/deliveries/{id}`: one job with every attempt.
+#[utoipa::path(
+    get,
+    path = "/admin/deliveries/{id}",
+    tag = "admin",
+    summary = "One delivery job with every attempt (admins)",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The job")),
+    responses((status = 200, description = "The job and its attempts", body = DeliveryDetail), BadRequest, Unauthenticated, Forbidden, NotFound)
+)]
 pub async fn delivery_detail(
     State(state): State<AppState>,
     _admin: As<AdminRole>,
@@ -93,6 +128,15 @@ pub async fn delivery_detail(
 }
 
 /// `POST /api/v1/admin/deliveries/{id}/retry`: queues a dead job again, due now.
+#[utoipa::path(
+    post,
+    path = "/admin/deliveries/{id}/retry",
+    tag = "admin",
+    summary = "Queue a dead job again, due now (admins)",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The job")),
+    responses((status = 200, description = "Queued again", body = OneDelivery), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict)
+)]
 pub async fn retry_delivery(
     State(state): State<AppState>,
     _admin: As<AdminRole>,

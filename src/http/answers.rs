@@ -1,5 +1,5 @@
 //! The JSON answers of the API, as types: what each endpoint returns, in one place (the
-//! OpenAPI document describes the same shapes; the schema test holds them together).
+//! OpenAPI document is generated from them; the schema test checks real answers against it).
 
 use crate::domain::Timestamp;
 use crate::store::appointments::Appointment;
@@ -8,9 +8,10 @@ use crate::store::notifications::Notification;
 use crate::store::slots::Slot;
 use crate::store::users::User;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// `POST /auth/sign-in`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SignedIn {
     pub user: User,
     pub csrf_token: String,
@@ -18,7 +19,7 @@ pub struct SignedIn {
 }
 
 /// `POST /auth/tokens`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TokenIssued {
     pub token: String,
     pub token_type: &'static str,
@@ -27,14 +28,16 @@ pub struct TokenIssued {
 }
 
 /// `GET /healthz`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Health {
+    /// `ok`, or `unavailable` when the database does not answer.
     pub status: &'static str,
+    /// `sqlite` or `postgres`.
     pub database: &'static str,
 }
 
 /// A practitioner as patients see them.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Practitioner {
     pub id: i64,
     pub name: String,
@@ -52,20 +55,20 @@ impl From<&User> for Practitioner {
 }
 
 /// `GET /practitioners`, `GET /follows`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Practitioners {
     pub practitioners: Vec<Practitioner>,
 }
 
 /// `GET /practitioners/{id}/slots`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct FreeSlots {
     pub practitioner_id: i64,
     pub slots: Vec<Slot>,
 }
 
 /// One of the practitioner's own slots.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OwnSlot {
     pub id: i64,
     pub starts_at: Timestamp,
@@ -74,59 +77,60 @@ pub struct OwnSlot {
 }
 
 /// `GET /slots`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OwnSlots {
     pub slots: Vec<OwnSlot>,
 }
 
 /// `POST /slots`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CreatedSlots {
     pub slots: Vec<Slot>,
 }
 
 /// `POST /availability/notify`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Notified {
     pub notified: usize,
 }
 
 /// `GET /appointments`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct Appointments {
     pub appointments: Vec<Appointment>,
 }
 
 /// `GET /notifications`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct NotificationPage {
     pub notifications: Vec<Notification>,
     pub unread_count: i64,
+    /// The `before` cursor of the next page; absent on the last page.
     pub next_before: Option<i64>,
 }
 
 /// `GET /notifications/unread-count`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UnreadCount {
     pub unread_count: i64,
 }
 
 /// `GET /admin/deliveries`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DeliveryPage {
     pub deliveries: Vec<DeliveryJob>,
     pub next_before: Option<i64>,
 }
 
 /// `GET /admin/deliveries/{id}`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct DeliveryDetail {
     pub delivery: DeliveryJob,
     pub attempts: Vec<Attempt>,
 }
 
 /// `POST /admin/deliveries/{id}/retry`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct OneDelivery {
     pub delivery: DeliveryJob,
 }

@@ -6,6 +6,9 @@
 
 use super::answers::{SignedIn, TokenIssued};
 use super::extract::Body;
+use super::openapi::{
+    BadRequest, Forbidden, Invalid, Throttled, Unauthenticated, WrongCredentials,
+};
 use super::{ApiError, ApiResult, AppState};
 use crate::app::session::{
     authenticate, cookie, open_browser_session, Client, CLEAR_CSRF_COOKIE, CLEAR_SESSION_COOKIE,
@@ -22,6 +25,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 /// The user a request acts for.
 pub struct CurrentUser {
@@ -150,7 +154,7 @@ fn bearer_token(headers: &HeaderMap) -> ApiResult<Option<String>> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     email: String,
@@ -158,6 +162,17 @@ pub struct SignIn {
 }
 
 /// `POST /api/v1/auth/sign-in`: opens a browser session (cookie + CSRF token).
+#[utoipa::path(
+    post,
+    path = "/auth/sign-in",
+    tag = "auth",
+    summary = "Open a browser session: a session cookie and a CSRF token",
+    request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set", body = SignedIn),
+        BadRequest, WrongCredentials, Invalid, Throttled
+    )
+)]
 pub async fn sign_in(
     State(state): State<AppState>,
     client: Client,
@@ -176,6 +191,14 @@ pub async fn sign_in(
 }
 
 /// `POST /api/v1/auth/sign-out`: ends the session or revokes the bearer token used.
+#[utoipa::path(
+    post,
+    path = "/auth/sign-out",
+    tag = "auth",
+    summary = "End the session, or revoke the bearer token used",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 204, description = "Signed out"), Unauthenticated, Forbidden)
+)]
 pub async fn sign_out(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Response> {
     let mut c = state.store.acquire().await?;
     sessions::delete(&mut c, me.session.id).await?;
@@ -186,15 +209,27 @@ pub async fn sign_out(State(state): State<AppState>, me: CurrentUser) -> ApiResu
     Ok(response)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
     email: String,
     password: String,
+    /// What the token is for ("billing sync").
     label: Option<String>,
 }
 
 /// `POST /api/v1/auth/tokens`: exchanges credentials for a bearer token for integrations.
+#[utoipa::path(
+    post,
+    path = "/auth/tokens",
+    tag = "auth",
+    summary = "Exchange credentials for a bearer token (integrations)",
+    request_body = NewToken,
+    responses(
+        (status = 201, description = "Issued; the token is shown only now", body = TokenIssued),
+        BadRequest, WrongCredentials, Invalid, Throttled
+    )
+)]
 pub async fn create_token(
     State(state): State<AppState>,
     client: Client,
@@ -236,6 +271,14 @@ pub async fn create_token(
 }
 
 /// `GET /api/v1/me`.
+#[utoipa::path(
+    get,
+    path = "/me",
+    tag = "auth",
+    summary = "The signed-in user",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The user", body = User), Unauthenticated)
+)]
 pub async fn me(me: CurrentUser) -> Json<User> {
     Json(me.user)
 }

@@ -18,62 +18,64 @@ pub use crate::app::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The JSON routes with their descriptions: one list, from which both the router and the
+/// OpenAPI document are made, so neither can name a route the other lacks.
+fn routes() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .routes(routes!(auth::sign_in))
+        .routes(routes!(auth::sign_out))
+        .routes(routes!(auth::create_token))
+        .routes(routes!(auth::me))
+        .routes(routes!(slots::list_practitioners))
+        .routes(routes!(slots::list_free))
+        .routes(routes!(slots::follow, slots::unfollow))
+        .routes(routes!(slots::list_follows))
+        .routes(routes!(slots::list_own, slots::create))
+        .routes(routes!(slots::delete))
+        .routes(routes!(slots::notify_availability))
+        .routes(routes!(appointments::list, appointments::book))
+        .routes(routes!(appointments::get_one))
+        .routes(routes!(appointments::accept))
+        .routes(routes!(appointments::decline))
+        .routes(routes!(appointments::cancel))
+        .routes(routes!(appointments::reschedule))
+        .routes(routes!(notifications::list))
+        .routes(routes!(stream::stream))
+        .routes(routes!(notifications::unread_count))
+        .routes(routes!(notifications::mark_all_read))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(admin::create_user))
+        .routes(routes!(admin::list_deliveries))
+        .routes(routes!(admin::delivery_detail))
+        .routes(routes!(admin::retry_delivery))
+        .routes(routes!(openapi::document));
+
+    OpenApiRouter::with_openapi(openapi::Base::openapi())
+        .routes(routes!(healthz))
+        .nest("/api/v1", api)
+        .merge(seed::router())
+}
+
+/// The OpenAPI document of every JSON route (`carebell openapi` prints it).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
 
 /// Every route of the service: the API's, the old system's paths and `pages` (the
 /// dashboard's router, which the caller gives so that this module need not know it), with
 /// the JSON fallbacks and the layers every request goes through.
 pub fn router(state: AppState, pages: Router<AppState>) -> Router {
-    let api = Router::new()
-        .route("/auth/sign-in", post(auth::sign_in))
-        .route("/auth/sign-out", post(auth::sign_out))
-        .route("/auth/tokens", post(auth::create_token))
-        .route("/me", get(auth::me))
-        .route("/practitioners", get(slots::list_practitioners))
-        .route("/practitioners/{id}/slots", get(slots::list_free))
-        .route(
-            "/practitioners/{id}/follow",
-            put(slots::follow).delete(slots::unfollow),
-        )
-        .route("/follows", get(slots::list_follows))
-        .route("/slots", get(slots::list_own).post(slots::create))
-        .route("/slots/{id}", axum::routing::delete(slots::delete))
-        .route("/availability/notify", post(slots::notify_availability))
-        .route(
-            "/appointments",
-            get(appointments::list).post(appointments::book),
-        )
-        .route("/appointments/{id}", get(appointments::get_one))
-        .route("/appointments/{id}/accept", post(appointments::accept))
-        .route("/appointments/{id}/decline", post(appointments::decline))
-        .route("/appointments/{id}/cancel", post(appointments::cancel))
-        .route(
-            "/appointments/{id}/reschedule",
-            post(appointments::reschedule),
-        )
-        .route("/notifications", get(notifications::list))
-        .route("/notifications/stream", get(stream::stream))
-        .route(
-            "/notifications/unread-count",
-            get(notifications::unread_count),
-        )
-        .route(
-            "/notifications/read-all",
-            post(notifications::mark_all_read),
-        )
-        .route("/notifications/{id}/read", post(notifications::mark_read))
-        .route("/admin/users", post(admin::create_user))
-        .route("/admin/deliveries", get(admin::list_deliveries))
-        .route("/admin/deliveries/{id}", get(admin::delivery_detail))
-        .route("/admin/deliveries/{id}/retry", post(admin::retry_delivery))
-        .route("/openapi.json", get(openapi::document));
-
-    Router::new()
-        .route("/healthz", get(healthz))
-        .nest("/api/v1", api)
-        .merge(seed::router())
-        .merge(pages)
+    let (json, doc) = routes().split_for_parts();
+    let doc = doc
+        .to_json()
+        .expect("the OpenAPI document is plain data and always serializes");
+    json.merge(pages)
+        .layer(Extension(openapi::Document(doc.into())))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
@@ -105,6 +107,16 @@ async fn run_to_completion(
 }
 
 /// 200 when the database answers, 503 otherwise.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "service",
+    summary = "Whether the service and its database answer",
+    responses(
+        (status = 200, description = "Healthy", body = answers::Health),
+        (status = 503, description = "The database does not answer", body = answers::Health)
+    )
+)]
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
         Ok(()) => (

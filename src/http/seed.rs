@@ -12,6 +12,7 @@
 
 use super::auth::{As, PatientRole, PractitionerRole};
 use super::extract::{ApiPath, Body};
+use super::openapi::{OldForbidden, OldUnauthenticated};
 use super::{ApiResult, AppState};
 use crate::catalogue::{self, Args};
 use crate::domain::{Language, Timestamp};
@@ -20,46 +21,47 @@ use crate::store::users::User;
 use axum::body::Body as HttpBody;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::response::Response;
+use axum::Json;
 use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// How many notifications the old list held.
 const OLD_LIST_LENGTH: i64 = 20;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/practitioner-dashboard/api/notifications/",
-            get(practitioner_notifications),
-        )
-        .route(
-            "/practitioner-dashboard/api/notifications/mark-read/",
-            post(practitioner_mark_read),
-        )
-        .route(
-            "/practitioner-dashboard/api/notifications/mark-all-read/",
-            post(practitioner_mark_all),
-        )
-        .route(
-            "/practitioner-dashboard/api/appointments/{id}/{action}/",
-            post(practitioner_decide),
-        )
-        .route(
-            "/practitioner-dashboard/api/notify-availability/",
-            post(practitioner_notify),
-        )
-        .route(
-            "/patient-dashboard/mark-notifications-read/",
-            post(patient_mark_all),
-        )
-        .route(
-            "/patient-dashboard/mark-notification-read/",
-            post(patient_mark_read),
-        )
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(practitioner_notifications))
+        .routes(routes!(practitioner_mark_read))
+        .routes(routes!(practitioner_mark_all))
+        .routes(routes!(practitioner_decide))
+        .routes(routes!(practitioner_notify))
+        .routes(routes!(patient_mark_all))
+        .routes(routes!(patient_mark_read))
         .layer(axum::middleware::map_response(old_error_shape))
+}
+
+/// An error on the old paths, in their shape.
+#[derive(Serialize, ToSchema)]
+pub struct OldError {
+    /// Always false.
+    success: bool,
+    /// Human-readable explanation.
+    error: String,
+    /// The same stable code as the API's.
+    code: Option<String>,
+}
+
+/// What the old paths answer with status 200: the answer, or a refusal about the request
+/// itself (not found, invalid, conflict), which that system also sent with 200.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum OldAnswer<T> {
+    Done(T),
+    Refused(OldError),
 }
 
 /// Rewrites the API's `{"code", "detail"}` errors (from handlers and extractors alike)
@@ -84,12 +86,15 @@ async fn old_error_shape(response: Response) -> Response {
     );
     parts.status = if keep { status } else { StatusCode::OK };
     parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-    let body = json!({
-        "success": false,
-        "error": api.get("detail").cloned().unwrap_or_else(|| json!(status.canonical_reason())),
-        "code": api.get("code").cloned().unwrap_or(Value::Null),
-    });
-    Response::from_parts(parts, HttpBody::from(body.to_string()))
+    let text = |key: &str| api.get(key).and_then(Value::as_str).map(str::to_owned);
+    let body = OldError {
+        success: false,
+        error: text("detail")
+            .unwrap_or_else(|| status.canonical_reason().unwrap_or_default().to_owned()),
+        code: text("code"),
+    };
+    let body = serde_json::to_vec(&body).unwrap_or_default();
+    Response::from_parts(parts, HttpBody::from(body))
 }
 
 /// An id sent as a number (`12`) or as a numeric string (`"12"`).
@@ -109,59 +114,77 @@ fn number_or_numeric_string<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::E
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct MarkOne {
+    /// A number, or a numeric string.
     #[serde(deserialize_with = "number_or_numeric_string")]
+    #[schema(value_type = i64)]
     notification_id: i64,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 pub struct Decision {
+    /// Why a request is declined (told to the patient).
     reason: Option<String>,
+    /// A note for the followers.
     note: Option<String>,
+    /// Another name of `note`.
     message: Option<String>,
 }
 
 /// A notification as the old dashboard script reads it.
-#[derive(Serialize)]
-struct OldNotification {
+#[derive(Serialize, ToSchema)]
+pub struct OldNotification {
     id: i64,
     title: String,
     message: String,
     /// The severity.
     #[serde(rename = "type")]
     kind: crate::domain::Severity,
+    /// The page of the appointment or practitioner.
     url: Option<String>,
     is_read: bool,
-    /// `%Y-%m-%d %H:%M:%S` in the reader's zone.
+    /// When it appeared, `%Y-%m-%d %H:%M:%S` in the reader's zone.
+    #[schema(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$")]
     created_at: String,
+    /// "5 minutes ago", in the reader's language.
     time_ago: String,
 }
 
-#[derive(Serialize)]
-struct OldList {
+#[derive(Serialize, ToSchema)]
+pub struct OldList {
     success: bool,
+    /// The 20 newest.
+    #[schema(max_items = 20)]
     notifications: Vec<OldNotification>,
     unread_count: i64,
 }
 
-#[derive(Serialize)]
-struct OldDecision {
+#[derive(Serialize, ToSchema)]
+pub struct OldDecision {
     success: bool,
     message: String,
-    /// "Accepted", or "Cancelled" for a decline.
+    /// "Accepted", or "Cancelled" for a decline (as the old system said).
     status: &'static str,
     appointment: crate::store::appointments::Appointment,
 }
 
-#[derive(Serialize)]
-struct OldNotified {
+#[derive(Serialize, ToSchema)]
+pub struct OldNotified {
     success: bool,
     message: String,
     notified: usize,
 }
 
 /// `GET /practitioner-dashboard/api/notifications/`: the 20 newest, as the old list.
+#[utoipa::path(
+    get,
+    path = "/practitioner-dashboard/api/notifications/",
+    tag = "old paths",
+    summary = "A practitioner's 20 newest notifications, as the old dashboard reads them",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The list", body = OldList), OldUnauthenticated, OldForbidden)
+)]
 async fn practitioner_notifications(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
@@ -240,6 +263,18 @@ fn said(state: &AppState, user: &User, id: &str, args: Option<&Args<'_>>) -> Str
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/practitioner-dashboard/api/notifications/mark-read/",
+    tag = "old paths",
+    summary = "Mark one read (practitioners; JSON or form body)",
+    security(("bearer" = []), ("session" = [])),
+    request_body(content((MarkOne = "application/json"), (MarkOne = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "Marked, or refused (unknown id, id not a number)", body = OldAnswer<Marked>),
+        OldUnauthenticated, OldForbidden
+    )
+)]
 async fn practitioner_mark_read(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
@@ -250,6 +285,14 @@ async fn practitioner_mark_read(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/practitioner-dashboard/api/notifications/mark-all-read/",
+    tag = "old paths",
+    summary = "Mark all read (practitioners)",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "Marked", body = Marked), OldUnauthenticated, OldForbidden)
+)]
 async fn practitioner_mark_all(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
@@ -259,41 +302,70 @@ async fn practitioner_mark_all(
 
 /// `POST …/appointments/{id}/{action}/`: `accept` or `decline`, answered as the old
 /// system did (`status` "Accepted", or "Cancelled" for a decline).
+#[utoipa::path(
+    post,
+    path = "/practitioner-dashboard/api/appointments/{id}/{action}/",
+    tag = "old paths",
+    summary = "Accept or decline a request, answered as the old system did",
+    security(("bearer" = []), ("session" = [])),
+    params(
+        ("id" = i64, Path, description = "The appointment"),
+        ("action" = String, Path, description = "`accept` or `decline`; anything else is refused (invalid_action)"),
+    ),
+    request_body(content((Option<Decision> = "application/json"), (Option<Decision> = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "Decided, or refused (unknown action, not found, not allowed)", body = OldAnswer<OldDecision>),
+        OldUnauthenticated, OldForbidden
+    )
+)]
 async fn practitioner_decide(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
     ApiPath((id, action)): ApiPath<(i64, String)>,
     Body(body): Body<Decision>,
-) -> ApiResult<Response> {
-    let (a, status, message) =
-        match action.as_str() {
-            "accept" => (
-                state.lifecycle.accept(&me.user, id).await?,
-                "Accepted",
-                said(&state, &me.user, "old-accepted", None),
-            ),
-            "decline" => (
-                state
-                    .lifecycle
-                    .decline(&me.user, id, body.reason.as_deref())
-                    .await?,
-                "Cancelled",
-                said(&state, &me.user, "old-declined", None),
-            ),
-            _ => return Ok(Json(
-                json!({ "success": false, "error": "Invalid action", "code": "invalid_action" }),
-            )
-            .into_response()),
-        };
-    Ok(Json(OldDecision {
+) -> ApiResult<Json<OldAnswer<OldDecision>>> {
+    let (a, status, message) = match action.as_str() {
+        "accept" => (
+            state.lifecycle.accept(&me.user, id).await?,
+            "Accepted",
+            said(&state, &me.user, "old-accepted", None),
+        ),
+        "decline" => (
+            state
+                .lifecycle
+                .decline(&me.user, id, body.reason.as_deref())
+                .await?,
+            "Cancelled",
+            said(&state, &me.user, "old-declined", None),
+        ),
+        _ => {
+            return Ok(Json(OldAnswer::Refused(OldError {
+                success: false,
+                error: "Invalid action".to_owned(),
+                code: Some("invalid_action".to_owned()),
+            })))
+        }
+    };
+    Ok(Json(OldAnswer::Done(OldDecision {
         success: true,
         message,
         status,
         appointment: a,
-    })
-    .into_response())
+    })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/practitioner-dashboard/api/notify-availability/",
+    tag = "old paths",
+    summary = "Tell followers about one's free slots, answered as the old system did",
+    security(("bearer" = []), ("session" = [])),
+    request_body(content((Option<Decision> = "application/json"), (Option<Decision> = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "Sent, or refused (invalid note)", body = OldAnswer<OldNotified>),
+        OldUnauthenticated, OldForbidden
+    )
+)]
 async fn practitioner_notify(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
@@ -314,6 +386,14 @@ async fn practitioner_notify(
     }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/patient-dashboard/mark-notifications-read/",
+    tag = "old paths",
+    summary = "Mark all read (patients)",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "Marked", body = Marked), OldUnauthenticated, OldForbidden)
+)]
 async fn patient_mark_all(
     State(state): State<AppState>,
     me: As<PatientRole>,
@@ -321,6 +401,18 @@ async fn patient_mark_all(
     Ok(Json(mark_all(&state, me.user.id).await?))
 }
 
+#[utoipa::path(
+    post,
+    path = "/patient-dashboard/mark-notification-read/",
+    tag = "old paths",
+    summary = "Mark one read (patients; JSON or form body)",
+    security(("bearer" = []), ("session" = [])),
+    request_body(content((MarkOne = "application/json"), (MarkOne = "application/x-www-form-urlencoded"))),
+    responses(
+        (status = 200, description = "Marked, or refused (unknown id, id not a number)", body = OldAnswer<Marked>),
+        OldUnauthenticated, OldForbidden
+    )
+)]
 async fn patient_mark_read(
     State(state): State<AppState>,
     me: As<PatientRole>,

@@ -3,6 +3,7 @@
 use super::answers::{CreatedSlots, FreeSlots, Notified, OwnSlot, OwnSlots, Practitioners};
 use super::auth::{As, CurrentUser, PatientRole, PractitionerRole};
 use super::extract::{ApiPath, ApiQuery, Body};
+use super::openapi::{BadRequest, Conflict, Forbidden, Invalid, NotFound, Unauthenticated};
 use super::{page_limit, ApiError, ApiResult, AppState};
 use crate::directory;
 use crate::domain::Timestamp;
@@ -12,8 +13,17 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
 
 /// `GET /api/v1/practitioners`: whom a patient can book.
+#[utoipa::path(
+    get,
+    path = "/practitioners",
+    tag = "practitioners",
+    summary = "Practitioners one can book",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The practitioners", body = Practitioners), Unauthenticated)
+)]
 pub async fn list_practitioners(
     State(state): State<AppState>,
     _me: CurrentUser,
@@ -25,12 +35,24 @@ pub async fn list_practitioners(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SlotQuery {
+    /// How many at most (1–500).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<i64>,
 }
 
 /// `GET /api/v1/practitioners/{id}/slots`: free future slots, soonest first.
+#[utoipa::path(
+    get,
+    path = "/practitioners/{id}/slots",
+    tag = "practitioners",
+    summary = "A practitioner's free future slots, soonest first",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The practitioner"), SlotQuery),
+    responses((status = 200, description = "The free slots", body = FreeSlots), BadRequest, Unauthenticated, NotFound)
+)]
 pub async fn list_free(
     State(state): State<AppState>,
     _me: CurrentUser,
@@ -47,6 +69,15 @@ pub async fn list_free(
 }
 
 /// `GET /api/v1/slots`: the signed-in practitioner's own future slots, free or held.
+#[utoipa::path(
+    get,
+    path = "/slots",
+    tag = "practitioners",
+    summary = "The signed-in practitioner's own future slots, free or held",
+    security(("bearer" = []), ("session" = [])),
+    params(SlotQuery),
+    responses((status = 200, description = "The slots", body = OwnSlots), BadRequest, Unauthenticated, Forbidden)
+)]
 pub async fn list_own(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
@@ -67,10 +98,12 @@ pub async fn list_own(
     Ok(Json(OwnSlots { slots: own }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlotInput {
+    #[schema(format = DateTime)]
     starts_at: String,
+    #[schema(format = DateTime)]
     ends_at: String,
 }
 
@@ -78,7 +111,7 @@ fn default_true() -> bool {
     true
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSlots {
     slots: Vec<SlotInput>,
@@ -88,6 +121,15 @@ pub struct CreateSlots {
 }
 
 /// `POST /api/v1/slots`: adds slots (all or none) and by default alerts followers once.
+#[utoipa::path(
+    post,
+    path = "/slots",
+    tag = "practitioners",
+    summary = "Add slots (all or none); followers are told once",
+    security(("bearer" = []), ("session" = [])),
+    request_body = CreateSlots,
+    responses((status = 201, description = "Added", body = CreatedSlots), BadRequest, Unauthenticated, Forbidden, Conflict, Invalid)
+)]
 pub async fn create(
     State(state): State<AppState>,
     me: As<PractitionerRole>,
@@ -109,6 +151,15 @@ pub async fn create(
 }
 
 /// `DELETE /api/v1/slots/{id}`: removes a free slot of the signed-in practitioner.
+#[utoipa::path(
+    delete,
+    path = "/slots/{id}",
+    tag = "practitioners",
+    summary = "Remove one of one's own free slots",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The slot")),
+    responses((status = 204, description = "Removed"), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict)
+)]
 pub async fn delete(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -119,6 +170,15 @@ pub async fn delete(
 }
 
 /// `PUT /api/v1/practitioners/{id}/follow`.
+#[utoipa::path(
+    put,
+    path = "/practitioners/{id}/follow",
+    tag = "practitioners",
+    summary = "Follow a practitioner: be told when they add slots (patients)",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The practitioner")),
+    responses((status = 204, description = "Following"), BadRequest, Unauthenticated, Forbidden, NotFound)
+)]
 pub async fn follow(
     State(state): State<AppState>,
     me: As<PatientRole>,
@@ -130,6 +190,15 @@ pub async fn follow(
 }
 
 /// `DELETE /api/v1/practitioners/{id}/follow`.
+#[utoipa::path(
+    delete,
+    path = "/practitioners/{id}/follow",
+    tag = "practitioners",
+    summary = "Stop following a practitioner (patients)",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The practitioner")),
+    responses((status = 204, description = "Not following"), BadRequest, Unauthenticated, Forbidden, NotFound)
+)]
 pub async fn unfollow(
     State(state): State<AppState>,
     me: As<PatientRole>,
@@ -141,6 +210,14 @@ pub async fn unfollow(
 }
 
 /// `GET /api/v1/follows`: practitioners the signed-in patient follows.
+#[utoipa::path(
+    get,
+    path = "/follows",
+    tag = "practitioners",
+    summary = "The practitioners the signed-in patient follows",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The practitioners", body = Practitioners), Unauthenticated, Forbidden)
+)]
 pub async fn list_follows(
     State(state): State<AppState>,
     me: As<PatientRole>,
@@ -152,13 +229,23 @@ pub async fn list_follows(
     }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyAvailability {
+    /// A short note for the followers ("More on Friday").
     note: Option<String>,
 }
 
 /// `POST /api/v1/availability/notify`: tells the audience about the free slots.
+#[utoipa::path(
+    post,
+    path = "/availability/notify",
+    tag = "practitioners",
+    summary = "Tell followers about one's free slots",
+    security(("bearer" = []), ("session" = [])),
+    request_body(content = Option<NotifyAvailability>, description = "Optional"),
+    responses((status = 200, description = "How many followers were told", body = Notified), BadRequest, Unauthenticated, Forbidden, Invalid)
+)]
 pub async fn notify_availability(
     State(state): State<AppState>,
     me: As<PractitionerRole>,

@@ -9,6 +9,7 @@
 
 use super::auth::CurrentUser;
 use super::extract::ApiQuery;
+use super::openapi::{BadRequest, Unauthenticated};
 use super::{ApiError, ApiResult, AppState};
 use crate::app::streams::StreamTicket;
 use crate::delivery::live::LiveEvent;
@@ -24,16 +25,36 @@ use serde_json::json;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
+use utoipa::IntoParams;
 
 /// Most missed notifications replayed on reconnect; older ones are in the list endpoint.
 const REPLAY_LIMIT: i64 = 200;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// For clients that cannot set the `Last-Event-ID` header.
     last_event_id: Option<i64>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/notifications/stream",
+    tag = "notifications",
+    summary = "Live notifications (Server-Sent Events)",
+    description = "Events `notification` (id: the stream position; data: {notification, unread_count}) \
+        and `unread` (data: {unread_count}); a heartbeat comment every 15 s. Reconnect with the \
+        Last-Event-ID header (or ?last_event_id=) to receive what was missed, once.",
+    security(("bearer" = []), ("session" = [])),
+    params(
+        ("Last-Event-ID" = Option<i64>, Header, description = "The id of the last event received"),
+        StreamQuery
+    ),
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = String),
+        BadRequest, Unauthenticated
+    )
+)]
 pub async fn stream(
     State(state): State<AppState>,
     me: CurrentUser,

@@ -6,7 +6,7 @@ use crate::domain::{AppointmentStatus, CancelledBy, Timestamp, Urgency};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Appointment {
     pub id: i64,
     pub slot_id: Option<i64>,

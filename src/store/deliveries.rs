@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 
 /// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum JobState {
     Pending,
@@ -42,7 +42,7 @@ impl JobState {
 }
 
 /// A job as operators see it (no message body: that stays with the notification).
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DeliveryJob {
     pub id: i64,
     pub notification_id: i64,
@@ -284,11 +284,12 @@ impl Outcome {
 }
 
 /// One recorded attempt.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Attempt {
     pub attempt: i64,
     pub started_at: Timestamp,
     pub duration_ms: i64,
+    /// `sent`, `transient`, `permanent` or `dropped`.
     pub outcome: String,
     pub code: Option<String>,
     pub reply: Option<String>,

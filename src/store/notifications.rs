@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 
 /// A stored notification, as its recipient sees it.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Notification {
     pub id: i64,
     pub recipient_id: i64,
@@ -20,7 +20,14 @@ pub struct Notification {
     #[sqlx(skip)]
     pub message: String,
     pub link: Option<String>,
+    /// The notification's typed payload. About an appointment: appointment_id,
+    /// appointment_version, status, starts_at, ends_at, previous_starts_at, patient_name,
+    /// practitioner_name, urgency, cancelled_by, status_reason, calendar (request or cancel,
+    /// when the step changes a calendar), reminder_offset_s. About availability:
+    /// practitioner_id, practitioner_name, slot_ids, first_slot_starts_at, note. Never the
+    /// reason for the visit.
     #[sqlx(try_from = "String")]
+    #[schema(value_type = Object)]
     pub data: Payload,
     pub appointment_id: Option<i64>,
     /// Whether `read_at` is set.

@@ -5,7 +5,7 @@ use crate::domain::{SlotWindow, Timestamp};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Slot {
     pub id: i64,
     pub practitioner_id: i64,
