@@ -109,7 +109,15 @@ pub struct NotificationPage {
     pub next_before: Option<i64>,
 }
 
-/// `GET /notifications/unread-count`.
+/// The data of a live stream's `notification` event (its `unread` event's is an
+/// [`UnreadCount`]).
+#[derive(Serialize, ToSchema)]
+pub struct NotificationEvent {
+    pub notification: Notification,
+    pub unread_count: i64,
+}
+
+/// `GET /notifications/unread-count`, and the data of a live stream's `unread` event.
 #[derive(Serialize, ToSchema)]
 pub struct UnreadCount {
     pub unread_count: i64,

@@ -23,7 +23,7 @@ use utoipa::{IntoResponses, Modify, OpenApi};
             `{code, detail}`; the paths of the system carebell replaces answer in its shapes. \
             Instants are RFC 3339 in UTC.",
     ),
-    components(schemas(Problem, super::seed::OldError)),
+    components(schemas(Problem, super::seed::OldError, super::answers::NotificationEvent)),
     modifiers(&SignIns),
     tags(
         (name = "auth", description = "Sign-in, sessions and API tokens"),

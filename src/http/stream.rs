@@ -7,6 +7,7 @@
 //! `unread` event with the new count. A comment line every 15 s keeps proxies from
 //! closing an idle stream.
 
+use super::answers::{NotificationEvent, UnreadCount};
 use super::auth::CurrentUser;
 use super::extract::ApiQuery;
 use super::openapi::{BadRequest, Unauthenticated};
@@ -21,7 +22,6 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
 use serde::Deserialize;
-use serde_json::json;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::{broadcast, mpsc};
@@ -42,8 +42,8 @@ pub struct StreamQuery {
     path = "/notifications/stream",
     tag = "notifications",
     summary = "Live notifications (Server-Sent Events)",
-    description = "Events `notification` (id: the stream position; data: {notification, unread_count}) \
-        and `unread` (data: {unread_count}); a heartbeat comment every 15 s. Reconnect with the \
+    description = "Events `notification` (id: the stream position; data: a NotificationEvent) \
+        and `unread` (data: an UnreadCount); a heartbeat comment every 15 s. Reconnect with the \
         Last-Event-ID header (or ?last_event_id=) to receive what was missed, once.",
     security(("bearer" = []), ("session" = [])),
     params(
@@ -187,7 +187,11 @@ async fn replay(
     for n in items {
         let Some(seq) = n.seq else { continue };
         let n = localize(state, n, user);
-        let data = json!({ "notification": n, "unread_count": unread }).to_string();
+        let data = NotificationEvent {
+            notification: n,
+            unread_count: unread,
+        };
+        let data = serde_json::to_string(&data).unwrap_or_default();
         tx.send(
             Event::default()
                 .event("notification")
@@ -223,7 +227,10 @@ async fn send_unread(state: &AppState, user_id: i64, tx: &mpsc::Sender<Event>) -
             Err(_) => return Ok(()),
         }
     };
-    let data = json!({ "unread_count": count }).to_string();
+    let data = serde_json::to_string(&UnreadCount {
+        unread_count: count,
+    })
+    .unwrap_or_default();
     tx.send(Event::default().event("unread").data(data))
         .await
         .map_err(|_| ())

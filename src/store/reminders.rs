@@ -1,8 +1,8 @@
 //! Reminder bookkeeping: voiding when an appointment changes, the check made at send time,
 //! and what is due soon (for operators).
 
-use super::{col, Conn, StoreResult};
-use crate::domain::Timestamp;
+use super::{Conn, StoreResult};
+use crate::domain::{AppointmentStatus, Timestamp};
 use serde::Serialize;
 
 /// A reminder job already handed to its provider when the appointment changed.
@@ -97,7 +97,18 @@ pub async fn still_applies(
     notification_id: i64,
     now: Timestamp,
 ) -> StoreResult<Result<(), String>> {
-    let row = sqlx::query(
+    /// The reminder and its appointment (absent columns when the appointment is gone).
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        n_version: Option<i64>,
+        reminder_offset_s: Option<i64>,
+        voided_at: Option<Timestamp>,
+        a_id: Option<i64>,
+        status: Option<AppointmentStatus>,
+        version: Option<i64>,
+        starts_at: Option<Timestamp>,
+    }
+    let found: Option<Found> = sqlx::query_as(
         "SELECT n.appointment_version AS n_version, n.reminder_offset_s, n.voided_at,
                 a.id AS a_id, a.status, a.version, a.starts_at
          FROM notifications n LEFT JOIN appointments a ON a.id = n.appointment_id
@@ -106,30 +117,29 @@ pub async fn still_applies(
     .bind(notification_id)
     .fetch_optional(&mut *c)
     .await?;
-    let Some(row) = row else {
+    let Some(found) = found else {
         return Ok(Err("the reminder no longer exists".into()));
     };
-    if col::<Option<i64>>(&row, "voided_at")?.is_some() {
+    if found.voided_at.is_some() {
         return Ok(Err("the reminder was voided".into()));
     }
-    let Some(appointment_id) = col::<Option<i64>>(&row, "a_id")? else {
+    let (Some(appointment_id), Some(status), Some(version), Some(starts_at)) =
+        (found.a_id, found.status, found.version, found.starts_at)
+    else {
         return Ok(Err("the appointment no longer exists".into()));
     };
-    let status: String = col(&row, "status")?;
-    if status != "confirmed" {
-        return Ok(Err(format!("the appointment is {status}")));
+    if status != AppointmentStatus::Confirmed {
+        return Ok(Err(format!("the appointment is {}", status.as_str())));
     }
-    let version: i64 = col(&row, "version")?;
-    let reminded: Option<i64> = col(&row, "n_version")?;
-    if reminded != Some(version) {
+    if found.n_version != Some(version) {
         return Ok(Err(
             "the appointment was changed since this reminder was planned".into(),
         ));
     }
-    if now.millis() >= col::<i64>(&row, "starts_at")? {
+    if now >= starts_at {
         return Ok(Err("the appointment has started".into()));
     }
-    let offset: i64 = col::<Option<i64>>(&row, "reminder_offset_s")?.unwrap_or(i64::MAX);
+    let offset: i64 = found.reminder_offset_s.unwrap_or(i64::MAX);
     let later_due: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM notifications
          WHERE appointment_id = $1 AND appointment_version = $2 AND kind = 'appointment_reminder'
@@ -169,7 +179,21 @@ pub async fn due_before(
     until: Timestamp,
     limit: i64,
 ) -> StoreResult<Vec<PlannedReminder>> {
-    let rows = sqlx::query(
+    /// One reminder with how many jobs of each channel are still pending.
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        appointment_id: i64,
+        visible_from: Timestamp,
+        reminder_offset_s: Option<i64>,
+        delivered_at: Option<Timestamp>,
+        starts_at: Timestamp,
+        patient: String,
+        practitioner: String,
+        email: i64,
+        sms: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT n.id, n.appointment_id, n.visible_from, n.reminder_offset_s, n.delivered_at, a.starts_at,
                 p.name AS patient, d.name AS practitioner,
                 (SELECT COUNT(*) FROM delivery_jobs j WHERE j.notification_id = n.id AND j.channel = 'email' AND j.state = 'pending') AS email,
@@ -187,28 +211,28 @@ pub async fn due_before(
     .bind(limit)
     .fetch_all(&mut *c)
     .await?;
-    rows.iter()
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            let mut channels = Vec::new();
-            if col::<Option<i64>>(r, "delivered_at")?.is_none() {
-                channels.push("in_app".to_owned());
-            }
-            if col::<i64>(r, "email")? > 0 {
-                channels.push("email".to_owned());
-            }
-            if col::<i64>(r, "sms")? > 0 {
-                channels.push("sms".to_owned());
-            }
-            Ok(PlannedReminder {
-                notification_id: col(r, "id")?,
-                appointment_id: col(r, "appointment_id")?,
-                due_at: Timestamp::from_millis(col(r, "visible_from")?),
-                starts_at: Timestamp::from_millis(col(r, "starts_at")?),
-                offset_s: col::<Option<i64>>(r, "reminder_offset_s")?.unwrap_or_default(),
-                patient: col(r, "patient")?,
-                practitioner: col(r, "practitioner")?,
+            let channels = [
+                (r.delivered_at.is_none(), "in_app"),
+                (r.email > 0, "email"),
+                (r.sms > 0, "sms"),
+            ]
+            .into_iter()
+            .filter(|(pending, _)| *pending)
+            .map(|(_, channel)| channel.to_owned())
+            .collect();
+            PlannedReminder {
+                notification_id: r.id,
+                appointment_id: r.appointment_id,
+                due_at: r.visible_from,
+                starts_at: r.starts_at,
+                offset_s: r.reminder_offset_s.unwrap_or_default(),
+                patient: r.patient,
+                practitioner: r.practitioner,
                 channels,
-            })
+            }
         })
-        .collect()
+        .collect())
 }

@@ -5,10 +5,12 @@
 
 use crate::helpers::*;
 use crate::on_both_engines;
+use crate::stream::SseClient;
 use carebell::domain::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use std::time::Duration;
 
 struct Checker {
     doc: Value,
@@ -24,6 +26,12 @@ impl Checker {
             seen: BTreeSet::new(),
             problems: Vec::new(),
         }
+    }
+
+    /// Validates a value against one of the document's named schemas.
+    fn check_component(&mut self, name: &str, what: &str, value: &Value) {
+        let schema = json!({ "$ref": format!("#/components/schemas/{name}") });
+        self.validate(&schema, what, value);
     }
 
     /// Validates one answer of `method template` against the document.
@@ -42,7 +50,10 @@ impl Checker {
             ));
             return;
         }
-        let Some(schema) = response["content"]["application/json"].get("schema") else {
+        let Some(schema) = response["content"]["application/json"]
+            .get("schema")
+            .cloned()
+        else {
             if !body.is_null() {
                 self.problems.push(format!(
                     "{method} {template} {status}: a body the document does not describe: {body}"
@@ -50,6 +61,10 @@ impl Checker {
             }
             return;
         };
+        self.validate(&schema, &format!("{method} {template} {status}"), body);
+    }
+
+    fn validate(&mut self, schema: &Value, what: &str, body: &Value) {
         // The schema with the document's components beside it, so `$ref`s resolve; every
         // object with listed properties is closed, so a field the document does not
         // describe is reported too.
@@ -64,16 +79,14 @@ impl Checker {
             Ok(v) => v,
             Err(e) => {
                 self.problems.push(format!(
-                    "{method} {template} {status}: the document's schema does not compile: {e}"
+                    "{what}: the document's schema does not compile: {e}"
                 ));
                 return;
             }
         };
         for error in validator.iter_errors(body) {
-            self.problems.push(format!(
-                "{method} {template} {status}: {error} at {}",
-                error.instance_path()
-            ));
+            self.problems
+                .push(format!("{what}: {error} at {}", error.instance_path()));
         }
     }
 }
@@ -194,7 +207,16 @@ on_both_engines! {
         call!(c, app, Some(&patient), p.clone(), "/patient-dashboard/mark-notification-read/", "/patient-dashboard/mark-notification-read/", Some(json!({"notification_id": mine})));
         call!(c, app, Some(&patient), p.clone(), "/patient-dashboard/mark-notifications-read/", "/patient-dashboard/mark-notifications-read/", None);
         call!(c, app, Some(&doctor), p.clone(), "/patient-dashboard/mark-notifications-read/", "/patient-dashboard/mark-notifications-read/", None);
-        // (The event stream is not JSON; the stream tests read it.)
+        // The event stream: a fresh client first hears the unread count; one resuming from
+        // the start hears every notification again.
+        let mut fresh = SseClient::connect(&app, &patient, None).await;
+        let unread = fresh.next(Duration::from_secs(5)).await.expect("an unread event");
+        assert_eq!(unread.event, "unread");
+        c.check_component("UnreadCount", "the stream's unread event", &unread.data);
+        let mut resumed = SseClient::connect(&app, &patient, Some("0")).await;
+        let event = resumed.next(Duration::from_secs(5)).await.expect("a notification event");
+        assert_eq!(event.event, "notification");
+        c.check_component("NotificationEvent", "the stream's notification event", &event.data);
         c.seen.insert(("GET".into(), "/api/v1/notifications/stream".into()));
         call!(c, app, Some(&patient), p.clone(), "/api/v1/auth/sign-out", "/api/v1/auth/sign-out", None);
 
