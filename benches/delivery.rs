@@ -33,6 +33,9 @@ async fn main() -> anyhow::Result<()> {
     let (port, received) = smtp_sink().await?;
 
     let mut settings = Settings::default();
+    // Throughput, not recipients' quiet hours (which would hold messages at night).
+    settings.quiet_hours.start = settings.quiet_hours.end;
+    settings.quiet_hours.start_between = [settings.quiet_hours.end; 2];
     settings.database.url = SecretString::from(format!("sqlite://{}/bench.db", dir.display()));
     settings.email.smtp.host = Some("127.0.0.1".into());
     settings.email.smtp.port = Some(port);
@@ -198,6 +201,7 @@ async fn insert(
                 channels: channels.to_vec(),
                 visible_from: None,
                 reminder_offset: None,
+                jobs_due: None,
             };
             notifications::insert(tx.conn(), &note, now).await?;
         }

@@ -30,7 +30,8 @@ pub mod web;
 #[cfg(test)]
 mod layers {
     const LAYERS: &[&[&str]] = &[
-        &["domain", "config"],
+        &["domain"],
+        &["config"],
         &["clock", "catalogue", "telemetry"],
         &["store"],
         &["auth", "notify"],

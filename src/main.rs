@@ -229,7 +229,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Arc::new(SystemClock),
                 settings.lifecycle.clone(),
             )
-            .with_reminder_offsets(settings.reminders.offsets.clone());
+            .with_reminder_offsets(settings.reminders.offsets.clone())
+            .with_choice_rules(carebell::notify::choices::Rules::from_settings(&settings));
             let report = lifecycle
                 .import(file, dry_run)
                 .await

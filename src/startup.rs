@@ -46,6 +46,7 @@ impl Application {
             wake.clone(),
         )
         .with_reminder_offsets(settings.reminders.offsets.clone())
+        .with_choice_rules(crate::notify::choices::Rules::from_settings(&settings))
         .with_matrix(crate::notify::Matrix {
             invite_practitioners: settings.email.invite_practitioners,
         });

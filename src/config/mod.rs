@@ -36,6 +36,10 @@ pub struct Settings {
     pub email: EmailSettings,
     #[serde(default)]
     pub sms: SmsSettings,
+    #[serde(default)]
+    pub preferences: PreferenceSettings,
+    #[serde(default)]
+    pub quiet_hours: QuietHourSettings,
 }
 
 mod sections;
@@ -120,6 +124,20 @@ impl Settings {
         }
         if d.retry_schedule.len() > 50 {
             bail!("invalid value for delivery.retry_schedule: at most 50 retries");
+        }
+        let q = &self.quiet_hours;
+        for (name, [low, high], value) in [
+            ("quiet_hours.start", q.start_between, q.start),
+            ("quiet_hours.end", q.end_between, q.end),
+        ] {
+            if !(low <= value && value <= high) {
+                bail!("invalid value for {name}: must lie within its own _between range ({low} to {high})");
+            }
+        }
+        for pair in &self.preferences.off_by_default {
+            crate::domain::preference_key(pair).map_err(|e| {
+                anyhow::anyhow!("invalid value for preferences.off_by_default: {e}")
+            })?;
         }
         let clinic = &self.clinic;
         let hex = clinic.accent_colour.strip_prefix('#').unwrap_or_default();

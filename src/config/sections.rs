@@ -1,6 +1,7 @@
 //! The settings' sections, each with its defaults (the reference table in
 //! `docs/CONFIGURATION.md` is checked against them).
 
+use crate::domain::{Category, LocalTime};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -85,6 +86,10 @@ pub struct EmailSettings {
     /// Practitioners get the calendar invite too: an email with the `.ics` whenever a
     /// confirmed appointment of theirs is confirmed, moved or cancelled. Default true.
     pub invite_practitioners: bool,
+    /// An address that takes unsubscribe requests by mail: when set, emails that carry
+    /// one-click unsubscribe also list `mailto:` it (subject: the link's token). Default
+    /// unset (the https link only).
+    pub unsubscribe_mailto: Option<String>,
     #[serde(default)]
     pub smtp: SmtpSettings,
 }
@@ -154,6 +159,64 @@ pub struct SmsSettings {
     pub timeout: Duration,
     /// Requests to the provider in flight at most. Default 8.
     pub max_in_flight: u32,
+    /// Key of the HMAC-SHA256 signature (`X-Carebell-Signature: sha256=<hex>`) the
+    /// `webhook` provider puts on the messages it forwards to `/webhooks/sms/inbound`;
+    /// `CAREBELL__SMS__INBOUND_SECRET`. Unset: that path refuses everything. (Twilio's
+    /// inbound messages are checked with the Twilio auth token.)
+    #[serde(serialize_with = "serialize_redacted_opt", default)]
+    pub inbound_secret: Option<SecretString>,
+}
+
+/// What recipients may turn off, and how everyone starts.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreferenceSettings {
+    /// Categories nobody can turn off entirely: at least one of email and SMS stays on
+    /// (in-app always does). Default `["appointment_updates"]`.
+    pub required: Vec<Category>,
+    /// `category.channel` pairs that start off for everyone until they turn them on, e.g.
+    /// `["availability.sms"]`. Default `[]`.
+    pub off_by_default: Vec<String>,
+}
+
+impl Default for PreferenceSettings {
+    fn default() -> Self {
+        Self {
+            required: vec![Category::AppointmentUpdates],
+            off_by_default: Vec::new(),
+        }
+    }
+}
+
+/// Hours in which email and SMS wait, on each recipient's own clock.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHourSettings {
+    /// When quiet hours begin. Default `21:00`.
+    pub start: LocalTime,
+    /// When they end. Default `08:00`.
+    pub end: LocalTime,
+    /// The earliest and latest start a user may choose. Default `["19:00", "23:00"]`.
+    pub start_between: [LocalTime; 2],
+    /// The earliest and latest end a user may choose. Default `["06:00", "10:00"]`.
+    pub end_between: [LocalTime; 2],
+    /// A reminder that quiet hours would hold until less than this before the visit goes
+    /// out just before they begin instead. Default `1h`.
+    #[serde(with = "humantime_serde")]
+    pub reminder_lead: Duration,
+}
+
+impl Default for QuietHourSettings {
+    fn default() -> Self {
+        let t = LocalTime::at;
+        Self {
+            start: t(21, 0),
+            end: t(8, 0),
+            start_between: [t(19, 0), t(23, 0)],
+            end_between: [t(6, 0), t(10, 0)],
+            reminder_lead: Duration::from_secs(3600),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
@@ -247,6 +310,7 @@ impl Default for EmailSettings {
             from: "carebell <no-reply@carebell.localhost>".into(),
             outbox_dir: PathBuf::from("var/mail"),
             invite_practitioners: true,
+            unsubscribe_mailto: None,
             smtp: SmtpSettings::default(),
         }
     }
@@ -282,6 +346,7 @@ impl Default for SmsSettings {
             webhook_token: None,
             timeout: Duration::from_secs(15),
             max_in_flight: 8,
+            inbound_secret: None,
         }
     }
 }

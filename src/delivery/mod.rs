@@ -17,6 +17,7 @@ use crate::clock::SharedClock;
 use crate::config::Settings;
 use crate::domain::{Channel, NotificationKind, Timestamp};
 use crate::lifecycle::WakeSignal;
+use crate::notify::choices as gate;
 use crate::store::deliveries::{self, AttemptRecord, ClaimedJob, Outcome};
 use crate::store::notifications;
 use crate::store::reminders;
@@ -45,6 +46,8 @@ pub struct Tick {
     pub retrying: usize,
     pub dead: usize,
     pub dropped: usize,
+    /// Held back or made to wait by the recipient's choices (suppressed or deferred).
+    pub held: usize,
     /// Results not recorded on the job because another worker had taken it over.
     pub overtaken: usize,
     pub in_app: usize,
@@ -62,6 +65,7 @@ impl Tick {
         self.retrying += other.retrying;
         self.dead += other.dead;
         self.dropped += other.dropped;
+        self.held += other.held;
         self.overtaken += other.overtaken;
         self.in_app += other.in_app;
     }
@@ -96,6 +100,8 @@ struct Inner {
     /// failure (the client's own time-out plus a margin).
     email_deadline: Duration,
     sms_deadline: Duration,
+    /// The clinic's side of recipients' choices.
+    rules: gate::Rules,
 }
 
 impl Dispatcher {
@@ -136,6 +142,7 @@ impl Dispatcher {
                 sms_slots: tokio::sync::Semaphore::new(settings.sms.max_in_flight as usize),
                 email_deadline: settings.email.smtp.timeout + SEND_MARGIN,
                 sms_deadline: settings.sms.timeout + SEND_MARGIN,
+                rules: gate::Rules::from_settings(settings),
             }),
         })
     }
@@ -228,6 +235,7 @@ impl Dispatcher {
                     tick.dead += 1
                 }
                 (true, Outcome::Dropped) => tick.dropped += 1,
+                (true, Outcome::Suppressed | Outcome::Deferred { .. }) => tick.held += 1,
             }
         }
         tracing::info!(
@@ -236,6 +244,7 @@ impl Dispatcher {
             retrying = tick.retrying,
             dead = tick.dead,
             dropped = tick.dropped,
+            held = tick.held,
             overtaken = tick.overtaken,
             "delivery batch"
         );
@@ -264,6 +273,8 @@ impl Dispatcher {
         let outcome = match &result {
             Ok(_) => Outcome::Sent,
             Err(JobError::Dropped(_)) => Outcome::Dropped,
+            Err(JobError::Suppressed(_)) => Outcome::Suppressed,
+            Err(JobError::Deferred(until, _)) => Outcome::Deferred { until: *until },
             Err(JobError::Failed(Failure::Permanent { .. })) => Outcome::Permanent,
             Err(JobError::Failed(Failure::Transient { .. })) => Outcome::Transient {
                 retry_at: me.policy.next_retry(job.attempt, me.clock.now()),
@@ -272,7 +283,9 @@ impl Dispatcher {
         let (code, reply) = match &result {
             Ok(r) => (Some(r.code.as_str()), Some(r.reply.as_str())),
             Err(JobError::Failed(f)) => (f.code(), Some(f.reply())),
-            Err(JobError::Dropped(why)) => (None, Some(why.as_str())),
+            Err(
+                JobError::Dropped(why) | JobError::Suppressed(why) | JobError::Deferred(_, why),
+            ) => (None, Some(why.as_str())),
         };
         let (tx, written) = tokio::sync::oneshot::channel();
         let finished = Finished {
@@ -420,6 +433,13 @@ impl Dispatcher {
             .map_err(db)?;
         let (n, to) =
             found.ok_or_else(|| JobError::Dropped("the notification no longer exists".into()))?;
+        match self.choices_allow(&mut c, job, &n, &to).await.map_err(db)? {
+            gate::Verdict::Send => {}
+            gate::Verdict::Suppress(why) => return Err(JobError::Suppressed(why)),
+            gate::Verdict::Defer { until, reason } => {
+                return Err(JobError::Deferred(until, reason))
+            }
+        }
         if n.kind == NotificationKind::AppointmentReminder {
             // Checked and marked in one statement: a cancel that commits first voids it, one
             // that commits later finds it handed over and makes its own message follow.
@@ -483,6 +503,46 @@ impl Dispatcher {
     }
 }
 
+impl Dispatcher {
+    /// What the recipient's choices say about this job now.
+    async fn choices_allow(
+        &self,
+        c: &mut crate::store::Conn,
+        job: &ClaimedJob,
+        n: &crate::store::notifications::Notification,
+        to: &crate::store::users::User,
+    ) -> Result<gate::Verdict, crate::store::StoreError> {
+        use crate::store::preferences;
+        let rules = &self.inner.rules;
+        let category = crate::domain::Category::of(n.kind);
+        let stored = preferences::choices(c, to.id).await?;
+        let sms_opted_out = match &to.phone {
+            Some(p) => preferences::is_opted_out(c, p.as_str()).await?,
+            None => false,
+        };
+        let quiet_hours = preferences::own_quiet_hours(c, to.id)
+            .await?
+            .unwrap_or(rules.quiet_hours);
+        let visit_starts_at = match &n.data {
+            crate::domain::payload::Payload::Appointment(a) => Some(a.starts_at),
+            _ => None,
+        };
+        let facts = gate::Facts {
+            category,
+            channel: job.channel,
+            now: self.inner.clock.now(),
+            zone: to.time_zone,
+            email_on: rules.enabled(&stored, category, Channel::Email),
+            sms_on: rules.enabled(&stored, category, Channel::Sms),
+            has_phone: to.phone.is_some(),
+            sms_opted_out,
+            quiet_hours,
+            visit_starts_at,
+        };
+        Ok(gate::decide(rules, &facts))
+    }
+}
+
 struct Receipt {
     code: String,
     reply: String,
@@ -503,6 +563,10 @@ enum JobError {
     Failed(Failure),
     /// Not sent because it no longer applies.
     Dropped(String),
+    /// Held back for good by the recipient's choices.
+    Suppressed(String),
+    /// Held until quiet hours end.
+    Deferred(Timestamp, String),
 }
 
 impl JobError {

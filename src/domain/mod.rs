@@ -3,8 +3,10 @@
 mod appointment;
 mod contact;
 mod locale;
+#[macro_use]
 mod notification;
 pub mod payload;
+mod preference;
 mod schema;
 mod time;
 mod user;
@@ -15,6 +17,7 @@ pub use appointment::{
 pub use contact::{Email, PhoneNumber};
 pub use locale::{Language, TimeZone};
 pub use notification::{Channel, NotificationKind, Severity};
+pub use preference::{preference_key, Category, LocalTime, QuietHours, CHOOSABLE};
 pub use time::{SlotWindow, SlotWindowError, Timestamp};
 pub use user::{PersonName, Role};
 

@@ -501,7 +501,8 @@ impl Lifecycle {
                 patient: &patient,
                 practitioner: &practitioner,
             };
-            for n in notify::plan_reminders(&parties, &self.reminder_offsets, now) {
+            for mut n in notify::plan_reminders(&parties, &self.reminder_offsets, now) {
+                self.around_quiet_hours(tx, &parties, &mut n, now).await?;
                 crate::store::notifications::insert(tx.conn(), &n, now).await?;
                 planned += 1;
             }

@@ -56,6 +56,7 @@ pub struct Lifecycle {
     rules: LifecycleSettings,
     wake: WakeSignal,
     reminder_offsets: Vec<std::time::Duration>,
+    choice_rules: notify::choices::Rules,
     matrix: notify::Matrix,
 }
 
@@ -91,6 +92,7 @@ impl Lifecycle {
             rules,
             wake,
             reminder_offsets: crate::config::ReminderSettings::default().offsets,
+            choice_rules: notify::choices::Rules::from_settings(&crate::config::Settings::default()),
             matrix: notify::Matrix::default(),
         }
     }
@@ -104,6 +106,12 @@ impl Lifecycle {
     /// Uses these reminder offsets instead of the default 24 h and 2 h.
     pub fn with_reminder_offsets(mut self, offsets: Vec<std::time::Duration>) -> Self {
         self.reminder_offsets = offsets;
+        self
+    }
+
+    /// The clinic's quiet hours and related rules (reminders are planned around them).
+    pub fn with_choice_rules(mut self, rules: notify::choices::Rules) -> Self {
+        self.choice_rules = rules;
         self
     }
 
@@ -127,9 +135,44 @@ impl Lifecycle {
             store::reminders::follow_in_flight(tx.conn(), id, &in_flight, now).await?;
         }
         if parties.appointment.status == crate::domain::AppointmentStatus::Confirmed {
-            for n in notify::plan_reminders(parties, &self.reminder_offsets, now) {
+            for mut n in notify::plan_reminders(parties, &self.reminder_offsets, now) {
+                self.around_quiet_hours(tx, parties, &mut n, now).await?;
                 store::notifications::insert(tx.conn(), &n, now).await?;
             }
+        }
+        Ok(())
+    }
+
+    /// A reminder whose email and SMS quiet hours would hold until too close to the visit
+    /// goes out just before they begin (`notify::choices::plan_around_quiet_hours`).
+    async fn around_quiet_hours(
+        &self,
+        tx: &mut Tx,
+        parties: &notify::Parties<'_>,
+        n: &mut store::notifications::NewNotification,
+        now: crate::domain::Timestamp,
+    ) -> LifecycleResult<()> {
+        let Some(due) = n.visible_from else {
+            return Ok(());
+        };
+        let to = if n.recipient_id == parties.patient.id {
+            parties.patient
+        } else {
+            parties.practitioner
+        };
+        let quiet = store::preferences::own_quiet_hours(tx.conn(), to.id)
+            .await?
+            .unwrap_or(self.choice_rules.quiet_hours);
+        let planned = notify::choices::plan_around_quiet_hours(
+            &self.choice_rules,
+            quiet,
+            to.time_zone,
+            due,
+            parties.appointment.starts_at,
+            now,
+        );
+        if planned != due {
+            n.jobs_due = Some(planned);
         }
         Ok(())
     }

@@ -247,6 +247,7 @@ pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
                 channels: channels_for(patient, &[Channel::Email]),
                 visible_from: None,
                 reminder_offset: None,
+                jobs_due: None,
             })
             .collect(),
     }
@@ -325,6 +326,7 @@ fn about_appointment(
         channels: channels_for(recipient, channels),
         visible_from: None,
         reminder_offset: None,
+        jobs_due: None,
     }
 }
 
@@ -369,6 +371,7 @@ fn channels_for(recipient: &User, wanted: &[Channel]) -> Vec<Channel> {
         .collect()
 }
 
+pub mod choices;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub enum JobState {
     Sent,
     Dead,
     Voided,
+    /// Held back by the recipient's choices (stored as `voided` with `suppressed_at`).
+    Suppressed,
 }
 
 impl JobState {
@@ -24,6 +26,7 @@ impl JobState {
             Self::Sent => "sent",
             Self::Dead => "dead",
             Self::Voided => "voided",
+            Self::Suppressed => "suppressed",
         }
     }
 
@@ -34,6 +37,7 @@ impl JobState {
             "sent" => Ok(Self::Sent),
             "dead" => Ok(Self::Dead),
             "voided" => Ok(Self::Voided),
+            "suppressed" => Ok(Self::Suppressed),
             other => Err(crate::domain::ParseError::new(format!(
                 "unknown job state {other:?}"
             ))),
@@ -99,11 +103,13 @@ pub struct JobFilter {
 
 pub async fn list(c: &mut Conn, f: &JobFilter) -> StoreResult<Vec<DeliveryJob>> {
     let rows = sqlx::query(
-        "SELECT j.id, j.notification_id, n.recipient_id, n.kind, n.appointment_id, j.channel, j.state,
+        "SELECT j.id, j.notification_id, n.recipient_id, n.kind, n.appointment_id, j.channel,
+                CASE WHEN j.suppressed_at IS NULL THEN j.state ELSE 'suppressed' END AS state,
                 j.due_at, j.attempts, j.last_error, j.created_at, j.updated_at,
                 j.in_flight_at_change, j.after_job_id
          FROM delivery_jobs j JOIN notifications n ON n.id = j.notification_id
-         WHERE (CAST($1 AS TEXT) IS NULL OR j.state = $1)
+         WHERE (CAST($1 AS TEXT) IS NULL
+                OR CASE WHEN j.suppressed_at IS NULL THEN j.state ELSE 'suppressed' END = $1)
            AND (CAST($2 AS TEXT) IS NULL OR j.channel = $2)
            AND (CAST($3 AS BIGINT) IS NULL OR n.recipient_id = $3)
            AND (CAST($4 AS BIGINT) IS NULL OR n.appointment_id = $4)
@@ -270,6 +276,12 @@ pub enum Outcome {
     Permanent,
     /// Not sent because it no longer applies (voided).
     Dropped,
+    /// Held back for good by the recipient's choices (shown as `suppressed`).
+    Suppressed,
+    /// Held until quiet hours end; does not use up a try.
+    Deferred {
+        until: Timestamp,
+    },
 }
 
 impl Outcome {
@@ -279,6 +291,8 @@ impl Outcome {
             Outcome::Transient { .. } => "transient",
             Outcome::Permanent => "permanent",
             Outcome::Dropped => "dropped",
+            Outcome::Suppressed => "suppressed",
+            Outcome::Deferred { .. } => "deferred",
         }
     }
 }
@@ -314,6 +328,18 @@ pub async fn record(
     now: Timestamp,
 ) -> StoreResult<bool> {
     let reply = r.reply.map(|s| s.chars().take(1_000).collect::<String>());
+    // Nothing was sent: the job itself records why, not an attempt.
+    match r.outcome {
+        Outcome::Suppressed => {
+            let why = reply.unwrap_or_default();
+            return super::preferences::suppress_job(c, job.id, job.fence, &why, now).await;
+        }
+        Outcome::Deferred { until } => {
+            let why = reply.unwrap_or_default();
+            return super::preferences::defer_job(c, job.id, job.fence, until, &why, now).await;
+        }
+        _ => {}
+    }
     sqlx::query(
         "INSERT INTO delivery_attempts (job_id, attempt, fence, channel, started_at, duration_ms, outcome, code, reply)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -345,6 +371,7 @@ pub async fn record(
         ),
         Outcome::Permanent => (JobState::Dead, None, None, reply),
         Outcome::Dropped => (JobState::Voided, None, None, reply),
+        Outcome::Suppressed | Outcome::Deferred { .. } => return Ok(false),
     };
     let moved = sqlx::query(
         "UPDATE delivery_jobs SET state = $1, due_at = COALESCE($2, due_at), sent_at = $3, last_error = $4,

@@ -61,6 +61,9 @@ pub struct NewNotification {
     pub visible_from: Option<Timestamp>,
     /// For reminders, how long before the start.
     pub reminder_offset: Option<std::time::Duration>,
+    /// When its jobs fall due, if not with `visible_from` (a reminder sent before quiet
+    /// hours that would hold it too late).
+    pub jobs_due: Option<Timestamp>,
 }
 
 const COLUMNS: &str = "id, recipient_id, kind, severity, link, data, appointment_id, read_at, created_at, visible_from, seq";
@@ -91,7 +94,7 @@ pub async fn insert(c: &mut Conn, n: &NewNotification, now: Timestamp) -> StoreR
     .bind(n.reminder_offset.map(|o| o.as_secs() as i64))
     .fetch_one(&mut *c)
     .await?;
-    let due = n.visible_from.unwrap_or(now);
+    let due = n.jobs_due.or(n.visible_from).unwrap_or(now);
     for channel in n.channels.iter().filter(|ch| **ch != Channel::InApp) {
         super::deliveries::insert_pending(c, id, *channel, due, now).await?;
     }

@@ -7,8 +7,8 @@ use super::deliveries::JobState;
 use super::sessions::SessionKind;
 use crate::domain::payload::Payload;
 use crate::domain::{
-    AppointmentStatus, CancelledBy, Channel, Email, Language, NotificationKind, PersonName,
-    PhoneNumber, Role, Severity, TimeZone, Timestamp, Urgency,
+    AppointmentStatus, CancelledBy, Category, Channel, Email, Language, NotificationKind,
+    PersonName, PhoneNumber, Role, Severity, TimeZone, Timestamp, Urgency,
 };
 use sqlx::any::{Any, AnyTypeInfo, AnyValueRef};
 use sqlx::error::BoxDynError;
@@ -65,7 +65,8 @@ stored_as_text!(
     Email,
     PhoneNumber,
     TimeZone,
-    Language
+    Language,
+    Category
 );
 
 /// A notification's payload is stored as its JSON text.

@@ -92,7 +92,11 @@ on_both_engines_by_engine! {
 
     async fn no_reminder_starts_after_the_cancel_that_voids_it_has_committed(engine) {
         let peer = SmtpPeer::start().await;
-        let app = spawn_app_with(engine, smtp_to(&peer)).await;
+        let app = spawn_app_with(engine, |s| {
+            smtp_to(&peer)(s);
+            without_quiet_hours(s);
+        })
+        .await;
         let doctor = app.user(Role::Practitioner).await;
         const TRIALS: u64 = 10;
         let hours: Vec<u64> = (0..TRIALS).map(|k| 48 + 30 * k).collect();
@@ -215,6 +219,7 @@ on_both_engines_by_engine! {
                 channels: vec![carebell::domain::Channel::Email],
                 visible_from: None,
                 reminder_offset: None,
+                jobs_due: None,
             };
             carebell::store::notifications::insert(tx.conn(), &note, app.clock_now()).await.unwrap();
         }

@@ -395,7 +395,15 @@ impl TestApp {
     }
 }
 
-/// Writes each test twice: once on SQLite and once on PostgreSQL.
+/// Turns the clinic's quiet hours off, for scenarios about something else whose clock
+/// passes through the night (quiet hours have their own tests).
+pub fn without_quiet_hours(s: &mut Settings) {
+    s.quiet_hours.start = s.quiet_hours.end;
+    s.quiet_hours.start_between = [s.quiet_hours.end; 2];
+}
+
+/// Writes each test twice: once on SQLite and once on PostgreSQL. With `configure;`
+/// first, the app's settings go through `configure` (see [`spawn_app_with`]).
 #[macro_export]
 macro_rules! on_both_engines {
     ($(async fn $name:ident($app:ident) $body:block)*) => {$(
@@ -412,6 +420,23 @@ macro_rules! on_both_engines {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 scenario($crate::helpers::spawn_app($crate::helpers::Engine::Postgres).await).await
+            }
+        }
+    )*};
+    ($configure:path; $(async fn $name:ident($app:ident) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+            async fn scenario($app: $crate::helpers::TestApp) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                scenario($crate::helpers::spawn_app_with($crate::helpers::Engine::Sqlite, $configure).await).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                scenario($crate::helpers::spawn_app_with($crate::helpers::Engine::Postgres, $configure).await).await
             }
         }
     )*};

@@ -66,7 +66,8 @@ async fn confirmed(
     (doctor, patient, id)
 }
 
-on_both_engines! {
+// These are about when reminders fall due; quiet hours, which move them, have their own.
+on_both_engines! { without_quiet_hours;
     async fn each_reminder_is_sent_exactly_once_at_its_due_time(app) {
         let (_, patient, id) = confirmed(&app, 48).await;
         app.drain().await;
@@ -358,7 +359,7 @@ impl Model {
     }
 }
 
-on_both_engines! {
+on_both_engines! { without_quiet_hours;
     async fn random_lifecycles_send_exactly_the_reminders_the_rules_allow(app) {
         use rand::{Rng, SeedableRng};
         let seed: u64 = std::env::var("CAREBELL_PROPERTY_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261124);

@@ -23,6 +23,7 @@ on_both_engines! {
             channels: vec![Channel::Email],
             visible_from: None,
             reminder_offset: None,
+            jobs_due: None,
         };
         let err = notifications::insert(tx.conn(), &orphan, now).await.unwrap_err();
         assert!(matches!(err, StoreError::MissingReference), "{err:?}");
@@ -71,6 +72,7 @@ on_both_engines! {
                 channels: vec![],
                 visible_from: None,
                 reminder_offset: None,
+                jobs_due: None,
             };
             let id = notifications::insert(&mut c, &n, now).await.unwrap();
             assert!(id > last);
