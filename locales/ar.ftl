@@ -97,6 +97,38 @@ ok-retried = أعيد الإرسال إلى قائمة الانتظار.
 ok-read = تم التعليم كمقروء.
 ok-all_read = تم تعليم الكل كمقروء.
 error-other = لم تنجح العملية:
+preferences = تفضيلات الرسائل
+preferences_intro = اختر كيف نتواصل معك لكل نوع من الرسائل. تبقى الإشعارات داخل التطبيق مفعّلة دائمًا.
+sms_opted_out = طلب رقمك منا إيقاف الرسائل النصية (STOP). أرسل START إلى رقمنا لتصلك من جديد.
+category-appointment_updates = متابعة المواعيد (الطلبات والتأكيدات والتغييرات والإلغاءات)
+category-reminders = التذكير قبل الموعد
+category-availability = مواعيد متاحة جديدة لدى الأطباء الذين تتابعهم
+category-notices = إعلانات العيادة
+category_required = تحتاج العيادة إلى وسيلة للتواصل معك بشأن هذا: أبقِ البريد الإلكتروني أو الرسائل النصية مفعّلة.
+channel_email = البريد الإلكتروني
+channel_sms = رسالة نصية
+no_phone = لا يوجد رقم هاتف في حسابك
+quiet_hours = ساعات الهدوء
+quiet_hours_intro = تنتظر رسائل البريد والرسائل النصية المستحقة في هذه الساعات حتى تنتهي، بحسب توقيتك:
+quiet_own = استخدام ساعات الهدوء الخاصة بي (وإلا فساعات العيادة)
+quiet_from = من
+quiet_until = حتى
+in_app_always = تبقى الإشعارات في لوحة التحكم دائمًا.
+save = حفظ
+ok-preferences_saved = تم حفظ تفضيلاتك.
+job-suppressed = محجوبة بحسب اختيارات المستلم
+unsubscribe = إلغاء الاشتراك
+unsubscribe_invalid = هذا الرابط غير صالح. سجّل الدخول لاختيار الرسائل التي تصلك.
+unsubscribe_confirm = إيقاف هذه الرسائل
+unsubscribe_more = اختيار كل تفضيلات الرسائل
+unsubscribe_ask-appointment_updates = إيقاف رسائل البريد عن مواعيدك؟
+unsubscribe_ask-reminders = إيقاف رسائل التذكير بالبريد؟
+unsubscribe_ask-availability = إيقاف رسائل البريد عن المواعيد المتاحة الجديدة؟
+unsubscribe_ask-notices = إيقاف رسائل البريد لإعلانات العيادة؟
+unsubscribed-appointment_updates = تم: لن تصلك رسائل بريد عن مواعيدك، إلا إذا كانت الوسيلة الوحيدة للتواصل معك.
+unsubscribed-reminders = تم: لن تصلك رسائل تذكير بالبريد.
+unsubscribed-availability = تم: لن تصلك رسائل بريد عن المواعيد المتاحة الجديدة.
+unsubscribed-notices = تم: لن تصلك رسائل بريد لإعلانات العيادة.
 error-invalid_credentials = البريد الإلكتروني أو كلمة المرور غير صحيحة.
 error-too_many_attempts = محاولات فاشلة كثيرة. انتظر بضع دقائق ثم حاول مجدداً.
 error-busy = الخادم مشغول. حاول مجدداً بعد لحظة.
@@ -267,6 +299,11 @@ free-times = { $count ->
 ## ما يضيفه البريد الإلكتروني.
 
 email-footer = تصلك هذه الرسالة لأن لديك حسابًا لدى { $clinic }.
+email-choices = اختر الرسائل التي تصلك ومتى:
+email-unsubscribe = { $category ->
+    [availability] إيقاف رسائل البريد عن المواعيد المتاحة الجديدة
+   *[notices] إيقاف رسائل البريد لإعلانات العيادة
+}
 email-calendar-add = ملف التقويم المرفق يضيفه إلى تقويمك.
 email-calendar-update = ملف التقويم المرفق يحدّث تقويمك.
 email-calendar-remove = ملف التقويم المرفق يزيله من تقويمك.
@@ -308,4 +345,12 @@ old-notified = { $count ->
     [two] تم إبلاغ مريضين بمواعيدك المتاحة.
     [few] تم إبلاغ { $count } مرضى بمواعيدك المتاحة.
    *[other] تم إبلاغ { $count } مريضًا بمواعيدك المتاحة.
+}
+
+## Answers to SMS keywords
+sms-stopped = { $clinic }: لن تصلك منا رسائل نصية بعد الآن. أرسل START لتصلك من جديد.
+sms-started = { $clinic }: ستصلك رسائلنا النصية من جديد. أرسل STOP لإيقافها.
+sms-help = { $clinic }: رسائل المواعيد. { $phone ->
+    [none] أرسل STOP لإيقافها.
+   *[other] اتصل على { $phone }. أرسل STOP لإيقافها.
 }

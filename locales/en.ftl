@@ -97,6 +97,38 @@ ok-retried = The delivery is queued again.
 ok-read = Marked read.
 ok-all_read = All marked read.
 error-other = That did not work:
+preferences = Message preferences
+preferences_intro = Choose how we reach you for each kind of message. In-app notifications always stay on.
+sms_opted_out = Your number asked us to stop text messages (STOP). Reply START to our number to receive them again.
+category-appointment_updates = Appointment updates (requests, confirmations, changes, cancellations)
+category-reminders = Reminders before a visit
+category-availability = New free times of practitioners you follow
+category-notices = Notices from the clinic
+category_required = The clinic needs one way to reach you about this: keep email or text message on.
+channel_email = Email
+channel_sms = Text message
+no_phone = no phone number on your account
+quiet_hours = Quiet hours
+quiet_hours_intro = Emails and text messages that fall due in these hours wait until they end, on your clock:
+quiet_own = Use my own quiet hours (otherwise the clinic's)
+quiet_from = From
+quiet_until = Until
+in_app_always = Notifications in the dashboard are always kept.
+save = Save
+ok-preferences_saved = Your preferences are saved.
+job-suppressed = Held back by the recipient's choices
+unsubscribe = Unsubscribe
+unsubscribe_invalid = This link is not valid. Sign in to change which messages you receive.
+unsubscribe_confirm = Stop these emails
+unsubscribe_more = Choose all your message preferences
+unsubscribe_ask-appointment_updates = Stop emails about your appointments?
+unsubscribe_ask-reminders = Stop reminder emails?
+unsubscribe_ask-availability = Stop emails about new free times?
+unsubscribe_ask-notices = Stop emails with notices from the clinic?
+unsubscribed-appointment_updates = Done: no more emails about your appointments, unless it is the only way to reach you.
+unsubscribed-reminders = Done: no more reminder emails.
+unsubscribed-availability = Done: no more emails about new free times.
+unsubscribed-notices = Done: no more emails with notices from the clinic.
 error-invalid_credentials = Email or password is wrong.
 error-too_many_attempts = Too many failed attempts. Wait a few minutes and try again.
 error-busy = The server is busy. Try again in a moment.
@@ -270,6 +302,11 @@ free-times = { $count ->
 ## What an email adds.
 
 email-footer = You receive this message because you have an account with { $clinic }.
+email-choices = Choose which messages you receive, and when:
+email-unsubscribe = { $category ->
+    [availability] Stop emails about new availability
+   *[notices] Stop emails with clinic notices
+}
 email-calendar-add = The attached calendar file adds it to your calendar.
 email-calendar-update = The attached calendar file updates your calendar.
 email-calendar-remove = The attached calendar file removes it from your calendar.
@@ -303,4 +340,12 @@ old-notified = { $count ->
     [0] No patient to tell.
     [one] { $count } patient told of your availability.
    *[other] { $count } patients told of your availability.
+}
+
+## Answers to SMS keywords
+sms-stopped = { $clinic }: you will receive no more text messages from us. Reply START to receive them again.
+sms-started = { $clinic }: you will receive text messages from us again. Reply STOP to stop them.
+sms-help = { $clinic }: appointment messages. { $phone ->
+    [none] Reply STOP to stop them.
+   *[other] Call { $phone }. Reply STOP to stop them.
 }

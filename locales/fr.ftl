@@ -97,6 +97,38 @@ ok-retried = L’envoi est relancé.
 ok-read = Marquée comme lue.
 ok-all_read = Tout est marqué comme lu.
 error-other = Cela n’a pas fonctionné :
+preferences = Préférences de messages
+preferences_intro = Choisissez comment nous vous joignons pour chaque type de message. Les notifications dans l’application restent toujours actives.
+sms_opted_out = Votre numéro nous a demandé d’arrêter les SMS (STOP). Répondez START à notre numéro pour les recevoir à nouveau.
+category-appointment_updates = Suivi des rendez-vous (demandes, confirmations, changements, annulations)
+category-reminders = Rappels avant une consultation
+category-availability = Nouveaux créneaux des praticiens que vous suivez
+category-notices = Annonces du cabinet
+category_required = Le cabinet a besoin d’un moyen de vous joindre à ce sujet : gardez l’e-mail ou le SMS.
+channel_email = E-mail
+channel_sms = SMS
+no_phone = aucun numéro de téléphone sur votre compte
+quiet_hours = Heures calmes
+quiet_hours_intro = Les e-mails et SMS prévus pendant ces heures attendent leur fin, à votre heure :
+quiet_own = Utiliser mes propres heures calmes (sinon celles du cabinet)
+quiet_from = De
+quiet_until = Jusqu’à
+in_app_always = Les notifications du tableau de bord sont toujours conservées.
+save = Enregistrer
+ok-preferences_saved = Vos préférences sont enregistrées.
+job-suppressed = Retenus par les choix du destinataire
+unsubscribe = Se désabonner
+unsubscribe_invalid = Ce lien n’est pas valide. Connectez-vous pour choisir les messages que vous recevez.
+unsubscribe_confirm = Ne plus recevoir ces e-mails
+unsubscribe_more = Choisir toutes vos préférences de messages
+unsubscribe_ask-appointment_updates = Ne plus recevoir d’e-mails sur vos rendez-vous ?
+unsubscribe_ask-reminders = Ne plus recevoir d’e-mails de rappel ?
+unsubscribe_ask-availability = Ne plus recevoir d’e-mails sur les nouveaux créneaux ?
+unsubscribe_ask-notices = Ne plus recevoir d’e-mails d’annonces du cabinet ?
+unsubscribed-appointment_updates = C’est fait : plus d’e-mails sur vos rendez-vous, sauf s’il n’y a pas d’autre moyen de vous joindre.
+unsubscribed-reminders = C’est fait : plus d’e-mails de rappel.
+unsubscribed-availability = C’est fait : plus d’e-mails sur les nouveaux créneaux.
+unsubscribed-notices = C’est fait : plus d’e-mails d’annonces du cabinet.
 error-invalid_credentials = E-mail ou mot de passe incorrect.
 error-too_many_attempts = Trop d’essais infructueux. Patientez quelques minutes.
 error-busy = Le serveur est occupé. Réessayez dans un instant.
@@ -263,6 +295,11 @@ free-times = { $count ->
 ## Ce qu’ajoute un e-mail.
 
 email-footer = Vous recevez ce message car vous avez un compte auprès de { $clinic }.
+email-choices = Choisissez les messages que vous recevez, et quand :
+email-unsubscribe = { $category ->
+    [availability] Ne plus recevoir d’e-mails sur les nouvelles disponibilités
+   *[notices] Ne plus recevoir d’e-mails d’annonces du cabinet
+}
 email-calendar-add = Le fichier calendrier joint l’ajoute à votre agenda.
 email-calendar-update = Le fichier calendrier joint met votre agenda à jour.
 email-calendar-remove = Le fichier calendrier joint le retire de votre agenda.
@@ -296,4 +333,12 @@ old-notified = { $count ->
     [0] Aucun patient à prévenir.
     [one] { $count } patient prévenu de vos disponibilités.
    *[other] { $count } patients prévenus de vos disponibilités.
+}
+
+## Answers to SMS keywords
+sms-stopped = { $clinic } : vous ne recevrez plus de SMS de notre part. Répondez START pour les recevoir à nouveau.
+sms-started = { $clinic } : vous recevrez à nouveau nos SMS. Répondez STOP pour les arrêter.
+sms-help = { $clinic } : messages de rendez-vous. { $phone ->
+    [none] Répondez STOP pour les arrêter.
+   *[other] Appelez le { $phone }. Répondez STOP pour les arrêter.
 }

@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod lifecycle;
 pub mod notify;
 pub mod operations;
+pub mod preferences;
 pub mod realtime;
 pub mod startup;
 pub mod store;
@@ -39,7 +40,7 @@ mod layers {
         &["delivery", "demo"],
         &["realtime"],
         &["app"],
-        &["inbox", "operations", "directory"],
+        &["inbox", "operations", "directory", "preferences"],
         &["http", "web"],
         &["startup"],
     ];

@@ -201,11 +201,15 @@ pub async fn build_dispatcher(
         Catalogue::load(settings.clinic.templates_dir.as_deref())
             .context("loading the catalogue of wording")?,
     );
-    let installation = {
+    let (installation, link_key) = {
         let mut c = store.acquire().await?;
-        crate::store::installation::id(&mut c, clock.now())
+        let id = crate::store::installation::id(&mut c, clock.now())
             .await
-            .context("reading the installation id")?
+            .context("reading the installation id")?;
+        let key = crate::store::installation::signing_key(&mut c, clock.now())
+            .await
+            .context("reading the link signing key")?;
+        (id, key)
     };
     let from: lettre::message::Mailbox = settings.email.from.parse().context("email.from")?;
     let origin = crate::templates::CalendarOrigin {
@@ -219,7 +223,8 @@ pub async fn build_dispatcher(
         settings.lifecycle.patient_cancel_cutoff,
         origin,
     )
-    .context("loading templates")?;
+    .context("loading templates")?
+    .with_link_key(link_key);
     tracing::info!(templates = %describe_source(settings.clinic.templates_dir.as_deref()), "templates loaded");
     Dispatcher::new(
         settings,

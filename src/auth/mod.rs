@@ -4,6 +4,7 @@
 
 pub mod client;
 pub mod passwords;
+pub mod signed;
 pub mod throttle;
 
 use rand::RngCore;

@@ -6,7 +6,7 @@ use super::policy::Failure;
 use super::{Dispatcher, JobError};
 use crate::store::notifications::Notification;
 use crate::store::users::User;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, MultiPart};
 use lettre::Message;
 
@@ -34,6 +34,28 @@ impl Dispatcher {
                 "<n{}.email.{}@{}>",
                 n.id, me.installation, me.domain
             )));
+        // One-click unsubscribe (RFC 8058) for messages not about the reader's own visit.
+        let builder = match &r.unsubscribe {
+            Some(url) => {
+                let mut targets = format!("<{url}>");
+                if let Some(mailbox) = &me.unsubscribe_mailto {
+                    let token = url.rsplit('/').next().unwrap_or_default();
+                    targets.push_str(&format!(
+                        ", <mailto:{mailbox}?subject=unsubscribe%20{token}>"
+                    ));
+                }
+                builder
+                    .raw_header(HeaderValue::new(
+                        HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                        targets,
+                    ))
+                    .raw_header(HeaderValue::new(
+                        HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                        "List-Unsubscribe=One-Click".to_owned(),
+                    ))
+            }
+            None => builder,
+        };
         let alternative = MultiPart::alternative_plain_html(r.text, r.html);
         let body = match r.calendar {
             Some((change, ics)) => {

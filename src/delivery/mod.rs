@@ -102,6 +102,8 @@ struct Inner {
     sms_deadline: Duration,
     /// The clinic's side of recipients' choices.
     rules: gate::Rules,
+    /// `email.unsubscribe_mailto`.
+    unsubscribe_mailto: Option<String>,
 }
 
 impl Dispatcher {
@@ -143,6 +145,7 @@ impl Dispatcher {
                 email_deadline: settings.email.smtp.timeout + SEND_MARGIN,
                 sms_deadline: settings.sms.timeout + SEND_MARGIN,
                 rules: gate::Rules::from_settings(settings),
+                unsubscribe_mailto: settings.email.unsubscribe_mailto.clone(),
             }),
         })
     }

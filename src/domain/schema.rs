@@ -3,8 +3,8 @@
 //! itself, so the document cannot list a value the code does not know (or miss one).
 
 use super::{
-    AppointmentStatus, CancelledBy, Channel, Email, Language, NotificationKind, PersonName,
-    PhoneNumber, Role, Severity, TimeZone, Timestamp, Urgency,
+    AppointmentStatus, CancelledBy, Category, Channel, Email, Language, NotificationKind,
+    PersonName, PhoneNumber, Role, Severity, TimeZone, Timestamp, Urgency,
 };
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::RefOr;
@@ -77,6 +77,10 @@ described! {
         "A way to reach a person",
         Channel::ALL.iter().map(|c| c.as_str()),
     );
+    Category => one_of(
+        "A group of messages a recipient chooses channels for",
+        Category::ALL.iter().map(|c| c.as_str()),
+    );
 }
 
 #[cfg(test)]
@@ -109,6 +113,7 @@ mod tests {
         round_trip::<NotificationKind>(values(NotificationKind::schema()));
         round_trip::<Severity>(values(Severity::schema()));
         round_trip::<Channel>(values(Channel::schema()));
+        round_trip::<Category>(values(Category::schema()));
         assert_eq!(values(Language::schema()), ["en", "fr", "ar"]);
         assert_eq!(values(Role::schema()), ["patient", "practitioner", "admin"]);
     }

@@ -7,9 +7,11 @@ mod appointments;
 pub mod auth;
 mod notifications;
 mod openapi;
+mod preferences;
 mod seed;
 mod slots;
 mod stream;
+mod webhooks;
 
 pub use crate::app::error::{ApiError, ApiResult};
 pub(crate) use crate::app::extract;
@@ -53,11 +55,16 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_deliveries))
         .routes(routes!(admin::delivery_detail))
         .routes(routes!(admin::retry_delivery))
+        .routes(routes!(preferences::mine, preferences::change_mine))
+        .routes(routes!(preferences::of_user, preferences::change_of_user))
+        .routes(routes!(preferences::consents))
         .routes(routes!(openapi::document));
 
     OpenApiRouter::with_openapi(openapi::Base::openapi())
         .routes(routes!(healthz))
         .nest("/api/v1", api)
+        .routes(routes!(webhooks::twilio))
+        .routes(routes!(webhooks::inbound))
         .merge(seed::router())
 }
 

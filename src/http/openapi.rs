@@ -30,7 +30,9 @@ use utoipa::{IntoResponses, Modify, OpenApi};
         (name = "practitioners", description = "Practitioners, their slots and followers"),
         (name = "appointments", description = "Booking and the appointment transitions"),
         (name = "notifications", description = "The signed-in user's in-app notifications"),
-        (name = "admin", description = "Accounts and the delivery log"),
+        (name = "preferences", description = "Recipients' channels per category and quiet hours"),
+        (name = "admin", description = "Accounts, the delivery log and consent records"),
+        (name = "webhooks", description = "What providers post to us, signed"),
         (name = "service", description = "Health and this document"),
         (name = "old paths", description = "The paths of the system carebell replaces, in its answer shapes"),
     )

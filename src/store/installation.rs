@@ -23,3 +23,22 @@ pub async fn id(c: &mut Conn, now: Timestamp) -> StoreResult<String> {
             .await?,
     )
 }
+
+/// The key that signs links in messages (unsubscribe): 32 random bytes, made once by
+/// whichever process asks first, kept beside the id.
+pub async fn signing_key(c: &mut Conn, now: Timestamp) -> StoreResult<Vec<u8>> {
+    id(c, now).await?;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    sqlx::query(
+        "UPDATE installation SET signing_key = $1 WHERE singleton = 1 AND signing_key IS NULL",
+    )
+    .bind(hex::encode(bytes))
+    .execute(&mut *c)
+    .await?;
+    let key: String =
+        sqlx::query_scalar("SELECT signing_key FROM installation WHERE singleton = 1")
+            .fetch_one(&mut *c)
+            .await?;
+    hex::decode(key).map_err(|e| super::StoreError::Corrupt(format!("signing key: {e}")))
+}

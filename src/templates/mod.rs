@@ -16,7 +16,8 @@ use crate::catalogue::{self, Args, Catalogue, TimeStyle};
 use crate::config::ClinicSettings;
 use crate::domain::payload::{AppointmentFacts, CalendarChange, Payload};
 use crate::domain::{
-    AppointmentStatus, CancelledBy, Language, NotificationKind, Role, Timestamp, Transition,
+    AppointmentStatus, CancelledBy, Category, Channel, Language, NotificationKind, Role, Timestamp,
+    Transition,
 };
 use crate::store::notifications::Notification;
 use crate::store::users::User;
@@ -39,6 +40,9 @@ pub struct Rendered {
     /// The calendar file the email carries (and its text mentions), if any: the change it
     /// makes and the iCalendar text.
     pub calendar: Option<(CalendarChange, String)>,
+    /// For messages not about the reader's own appointment: the one-click unsubscribe
+    /// link (RFC 8058) of this category and channel.
+    pub unsubscribe: Option<String>,
 }
 
 /// Where calendar files come from: the clinic's sender address (the organiser's) and the
@@ -75,6 +79,8 @@ pub struct Templates {
     origin: CalendarOrigin,
     /// How long before the start a patient may still cancel or move online.
     patient_cancel_cutoff: std::time::Duration,
+    /// Signs unsubscribe links (this installation's key).
+    link_key: Vec<u8>,
 }
 
 impl Templates {
@@ -110,6 +116,7 @@ impl Templates {
             catalogue,
             clinic: clinic.clone(),
             public_url: public_url.trim_end_matches('/').to_owned(),
+            link_key: Vec::new(),
             patient_cancel_cutoff,
             origin,
         };
@@ -135,11 +142,32 @@ impl Templates {
         Ok(())
     }
 
+    /// Signs unsubscribe links with `key` (this installation's, from the database).
+    pub fn with_link_key(mut self, key: Vec<u8>) -> Self {
+        self.link_key = key;
+        self
+    }
+
+    /// What an unsubscribe token is for, if this installation signed it.
+    pub fn verify_unsubscribe(&self, token: &str) -> Option<(i64, Category, Channel)> {
+        if self.link_key.is_empty() {
+            return None;
+        }
+        crate::auth::signed::verify_unsubscribe(&self.link_key, token)
+    }
+
+    /// The one-click unsubscribe address of a category and channel for a user.
+    pub fn unsubscribe_url(&self, user_id: i64, category: Category, channel: Channel) -> String {
+        let token =
+            crate::auth::signed::unsubscribe_token(&self.link_key, user_id, category, channel);
+        format!("{}/unsubscribe/{token}", self.public_url)
+    }
+
     /// Renders a stored notification for its recipient, as of `now` (what a patient may
     /// still do online depends on it).
     pub fn render(&self, n: &Notification, to: &User, now: Timestamp) -> anyhow::Result<Rendered> {
         let lang = to.language;
-        let args = self.args(n, to, now);
+        let mut args = self.args(n, to, now);
         let link = self.link(n);
         let t = self.texts(n.kind, to.role, lang, &args, link.as_deref())?;
         let calendar = self.calendar(n, to, &args, now)?;
@@ -165,6 +193,13 @@ impl Templates {
         .filter(|l| !l.trim().is_empty())
         .collect();
         let footer = self.format(lang, "email-footer", None, &args)?;
+        let category = Category::of(n.kind);
+        let unsubscribe = category
+            .is_bulk()
+            .then(|| self.unsubscribe_url(to.id, category, Channel::Email));
+        args.set("category", category.as_str());
+        let choices = self.format(lang, "email-choices", None, &args)?;
+        let unsubscribe_label = self.format(lang, "email-unsubscribe", None, &args)?;
         let c = &self.clinic;
         let layout = context! {
             lang => lang.code(),
@@ -181,6 +216,10 @@ impl Templates {
             action => &t.action,
             link => link,
             footer => footer,
+            choices => choices,
+            preferences_url => format!("{}/preferences", self.public_url),
+            unsubscribe_label => unsubscribe_label,
+            unsubscribe_url => &unsubscribe,
         };
         Ok(Rendered {
             html: self.env.get_template("email.html")?.render(&layout)?,
@@ -188,6 +227,7 @@ impl Templates {
             subject: t.subject,
             sms: t.sms,
             calendar,
+            unsubscribe,
         })
     }
 

@@ -38,6 +38,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("inbox.html", include_str!("../../web/templates/inbox.html")),
     (
+        "preferences.html",
+        include_str!("../../web/templates/preferences.html"),
+    ),
+    (
+        "unsubscribe.html",
+        include_str!("../../web/templates/unsubscribe.html"),
+    ),
+    (
         "clinic_footer.html",
         include_str!("../../web/templates/clinic_footer.html"),
     ),

@@ -10,7 +10,7 @@ use axum::extract::State;
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 
-const STATES: &[&str] = &["dead", "pending", "sending", "sent", "voided"];
+const STATES: &[&str] = &["dead", "pending", "sending", "sent", "suppressed", "voided"];
 
 #[derive(Deserialize, Default)]
 pub struct AdminQuery {

@@ -11,6 +11,7 @@ mod admin;
 mod appointment;
 mod patient;
 mod practitioner;
+mod preferences;
 mod session;
 mod view;
 
@@ -102,6 +103,14 @@ pub fn router(clinic: &ClinicSettings) -> Router<AppState> {
         .route("/practitioner/notify", post(practitioner::notify))
         .route("/admin", get(admin::page))
         .route("/admin/deliveries/{id}/retry", post(admin::retry))
+        .route(
+            "/preferences",
+            get(preferences::page).post(preferences::save),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            get(preferences::confirm).post(preferences::one_click),
+        )
         .route("/notifications/{id}/read", post(session::mark_read))
         .route("/notifications/read-all", post(session::mark_all_read))
         .layer(axum::middleware::map_response(move |r: Response| {

@@ -474,3 +474,75 @@ crate::on_both_engines_by_engine! {
         }
     }
 }
+
+on_both_engines! {
+    async fn the_preferences_page_saves_every_box_in_each_language_and_refuses_a_forged_form(app) {
+        let patient = app.patient_with_phone().await;
+        let b = browser();
+        sign_in(&app, &b, &patient).await;
+        let page = b.get(app.url("/preferences")).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        // Every box has a label, and the page is reachable from every other page.
+        for category in ["appointment_updates", "reminders", "availability", "notices"] {
+            for channel in ["email", "sms"] {
+                assert!(html.contains(&format!("name=\"{category}.{channel}\" value=\"on\" checked")), "{category}.{channel} starts on");
+            }
+        }
+        assert!(html.contains("<legend>") && html.contains("for=\"quiet_start\""));
+        let dashboard = b.get(app.url("/patient")).send().await.unwrap().text().await.unwrap();
+        assert!(dashboard.contains("href=\"/preferences\""));
+        // Unchecked boxes are not sent: everything but reminders by email is off, except
+        // appointment updates, which keep email; own quiet hours 22:00–07:00.
+        let token = form_token(&html);
+        let saved = b
+            .post(app.url("/preferences"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("back", "/preferences"),
+                ("appointment_updates.email", "on"),
+                ("reminders.email", "on"),
+                ("quiet_own", "on"),
+                ("quiet_start", "22:00"),
+                ("quiet_end", "07:00"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let (_, prefs) = app.get(&patient, "/api/v1/me/preferences").await;
+        let on: Vec<String> = prefs["categories"].as_array().unwrap().iter().flat_map(|c| {
+            ["email", "sms"].into_iter().filter(|ch| c[*ch] == true).map(|ch| format!("{}.{ch}", c["category"].as_str().unwrap())).collect::<Vec<_>>()
+        }).collect();
+        assert_eq!(on, ["appointment_updates.email", "reminders.email"]);
+        assert_eq!((prefs["quiet_hours"]["start"].clone(), prefs["quiet_hours"]["own"].clone()), (json!("22:00"), json!(true)));
+        let record = app.get(&app.admin, &format!("/api/v1/admin/users/{}/consents", patient.id)).await.1;
+        assert!(record["consents"].as_array().unwrap().iter().all(|r| r["source"] == "dashboard"), "{record}");
+        // Turning off the last channel of a required category is refused with a message.
+        let html = b.get(app.url("/preferences")).send().await.unwrap().text().await.unwrap();
+        let refused = b
+            .post(app.url("/preferences"))
+            .form(&[("csrf_token", form_token(&html).as_str()), ("back", "/preferences")])
+            .send()
+            .await
+            .unwrap();
+        let location = refused.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert!(location.contains("error=validation_failed"), "{location}");
+        // A form without the page's token changes nothing.
+        let forged = b
+            .post(app.url("/preferences"))
+            .form(&[("csrf_token", "forged"), ("reminders.sms", "on")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+        // The page in French and Arabic.
+        for (lang, word) in [("fr", "Heures calmes"), ("ar", "ساعات الهدوء")] {
+            let reader = app.user_with(Role::Patient, json!({"language": lang})).await;
+            let b = browser();
+            sign_in(&app, &b, &reader).await;
+            let html = b.get(app.url("/preferences")).send().await.unwrap().text().await.unwrap();
+            assert!(html.contains(word), "{lang}");
+        }
+    }
+}

@@ -133,7 +133,16 @@ on_both_engines! {
             let status = r.status();
             let body = r.text().await.unwrap();
             assert_eq!(status, StatusCode::OK, "{channel} {path} -> {landed}");
-            if path.starts_with("/practitioners/") {
+            if path.starts_with("/unsubscribe/") {
+                // Works with no sign-in at all, and only asks until confirmed.
+                let bare = no_redirects.get(app.url(path)).send().await.unwrap();
+                assert_eq!(bare.status(), StatusCode::OK, "{path}");
+                assert!(bare.text().await.unwrap().contains(&format!("action=\"{path}\"")), "{path}");
+                continue;
+            }
+            if path == "/preferences" {
+                assert!(body.contains("id=\"preferences\""), "{channel}: the reader's own preferences");
+            } else if path.starts_with("/practitioners/") {
                 assert_eq!(landed, "/patient", "{channel} {path}");
                 assert!(body.contains("id=\"slots\"") && body.contains("aria-current=\"true\""), "{channel} {path}: the practitioner's free times");
             } else {

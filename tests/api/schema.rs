@@ -116,7 +116,7 @@ macro_rules! call {
     }};
 }
 
-on_both_engines! {
+on_both_engines! { crate::preferences::with_inbound_secrets;
     async fn every_documented_answer_matches_the_document(app) {
         let (_, doc) = app.call(None, Method::GET, "/api/v1/openapi.json", None).await;
         let mut c = Checker::new(doc.clone());
@@ -188,6 +188,32 @@ on_both_engines! {
         call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/deliveries/{id}/retry", format!("/api/v1/admin/deliveries/{job}/retry"), None);
         call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/deliveries/{id}", "/api/v1/admin/deliveries/999999", None);
         call!(c, app, Some(&patient), del.clone(), "/api/v1/practitioners/{id}/follow", format!("/api/v1/practitioners/{d}/follow"), None);
+
+        // Preferences, the consent record and the providers' webhooks.
+        let (pu, me) = (put.clone(), patient.id);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/me/preferences", "/api/v1/me/preferences", None);
+        call!(c, app, Some(&patient), pu.clone(), "/api/v1/me/preferences", "/api/v1/me/preferences", Some(json!({"channels": {"availability": {"sms": false}}, "quiet_hours": {"start": "22:00", "end": "07:00"}})));
+        call!(c, app, Some(&patient), pu.clone(), "/api/v1/me/preferences", "/api/v1/me/preferences", Some(json!({"channels": {"appointment_updates": {"email": false, "sms": false}}})));
+        call!(c, app, Some(&patient), pu.clone(), "/api/v1/me/preferences", "/api/v1/me/preferences", Some(json!({"quiet": 1})));
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/users/{id}/preferences", format!("/api/v1/admin/users/{me}/preferences"), None);
+        call!(c, app, Some(&app.admin), pu.clone(), "/api/v1/admin/users/{id}/preferences", format!("/api/v1/admin/users/{me}/preferences"), Some(json!({"channels": {"notices": {"email": false}}})));
+        call!(c, app, Some(&patient), pu.clone(), "/api/v1/admin/users/{id}/preferences", format!("/api/v1/admin/users/{me}/preferences"), Some(json!({})));
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/users/{id}/consents", format!("/api/v1/admin/users/{me}/consents"), None);
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/users/{id}/consents", "/api/v1/admin/users/999999/consents", None);
+        call!(c, app, None, p.clone(), "/webhooks/sms/twilio", "/webhooks/sms/twilio", Some(json!({"From": "+33612345678", "Body": "STOP"})));
+        call!(c, app, None, p.clone(), "/webhooks/sms/inbound", "/webhooks/sms/inbound", Some(json!({"from": "+33612345678", "body": "HELP"})));
+        let help = json!({"from": "+33612345678", "to": "+33100000000", "body": "HELP", "id": "m-1"}).to_string();
+        let signature = carebell::auth::signed::body_signature(b"test-inbound-secret", help.as_bytes());
+        let answer = app.http.post(app.url("/webhooks/sms/inbound")).header("x-carebell-signature", signature).header("content-type", "application/json").body(help).send().await.unwrap();
+        let status = answer.status();
+        let body: Value = answer.json().await.unwrap();
+        c.check(&p, "/webhooks/sms/inbound", status, &body);
+        let bad = json!({"from": "not a number", "body": "HELP"}).to_string();
+        let signature = carebell::auth::signed::body_signature(b"test-inbound-secret", bad.as_bytes());
+        let answer = app.http.post(app.url("/webhooks/sms/inbound")).header("x-carebell-signature", signature).body(bad).send().await.unwrap();
+        let status = answer.status();
+        let body: Value = answer.json().await.unwrap();
+        c.check(&p, "/webhooks/sms/inbound", status, &body);
 
         // The paths of the system carebell replaces, in their own shapes.
         let (_, old) = call!(c, app, Some(&doctor), g.clone(), "/practitioner-dashboard/api/notifications/", "/practitioner-dashboard/api/notifications/", None);

@@ -1,0 +1,353 @@
+//! The recipient-control use cases, for the API, the pages and the webhooks alike: what a
+//! user chose and may choose, changing it (recorded in the consent record, with where the
+//! change came from), SMS keywords, and one-click unsubscribe.
+
+use crate::app::{ApiError, ApiResult, AppState};
+use crate::domain::{Category, Channel, LocalTime, QuietHours, CHOOSABLE};
+use crate::notify::choices::Rules;
+use crate::store::preferences::{self as stored, ConsentChange, ConsentRecord, Source};
+use crate::store::users::User;
+use crate::store::Conn;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// One category: whether each channel is on, and whether it may be turned off entirely.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryChoice {
+    pub category: Category,
+    /// At least one of email and SMS must stay on (`preferences.required`).
+    pub required: bool,
+    pub email: bool,
+    pub sms: bool,
+}
+
+/// Quiet hours as they apply to the user, and the range they may choose in.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QuietHoursView {
+    #[schema(value_type = String, example = "21:00")]
+    pub start: LocalTime,
+    #[schema(value_type = String, example = "08:00")]
+    pub end: LocalTime,
+    /// Whether these are the user's own (else the clinic's).
+    pub own: bool,
+    #[schema(value_type = [String; 2])]
+    pub start_between: [LocalTime; 2],
+    #[schema(value_type = [String; 2])]
+    pub end_between: [LocalTime; 2],
+    /// The zone they are read in: the user's.
+    pub time_zone: String,
+}
+
+/// `GET /api/v1/me/preferences`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PreferenceView {
+    pub categories: Vec<CategoryChoice>,
+    pub quiet_hours: QuietHoursView,
+    /// The user's number answered STOP: no SMS until it answers START.
+    pub sms_opted_out: bool,
+}
+
+/// `PUT /api/v1/me/preferences`: only what is given changes.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferenceChange {
+    /// Per category, the channels to turn on (`true`) or off (`false`).
+    #[serde(default)]
+    #[schema(value_type = Object, example = json!({"reminders": {"sms": false}}))]
+    pub channels: BTreeMap<Category, BTreeMap<Channel, bool>>,
+    /// The user's own quiet hours; `null` goes back to the clinic's.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Object>, example = json!({"start": "22:00", "end": "07:00"}))]
+    pub quiet_hours: Option<Option<QuietHours>>,
+}
+
+/// A field that is present (even as `null`) is `Some`.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+fn rules(state: &AppState) -> Rules {
+    Rules::from_settings(&state.settings)
+}
+
+pub async fn view(state: &AppState, c: &mut Conn, user: &User) -> ApiResult<PreferenceView> {
+    let rules = rules(state);
+    let chosen = stored::choices(c, user.id).await?;
+    let own = stored::own_quiet_hours(c, user.id).await?;
+    let q = &state.settings.quiet_hours;
+    let hours = own.unwrap_or(rules.quiet_hours);
+    let sms_opted_out = match &user.phone {
+        Some(p) => stored::is_opted_out(c, p.as_str()).await?,
+        None => false,
+    };
+    Ok(PreferenceView {
+        categories: Category::ALL
+            .iter()
+            .map(|k| CategoryChoice {
+                category: *k,
+                required: rules.is_required(*k),
+                email: rules.enabled(&chosen, *k, Channel::Email),
+                sms: rules.enabled(&chosen, *k, Channel::Sms),
+            })
+            .collect(),
+        quiet_hours: QuietHoursView {
+            start: hours.start,
+            end: hours.end,
+            own: own.is_some(),
+            start_between: q.start_between,
+            end_between: q.end_between,
+            time_zone: user.time_zone.name().to_owned(),
+        },
+        sms_opted_out,
+    })
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "on"
+    } else {
+        "off"
+    }
+}
+
+/// Applies a change in one transaction and appends every real change to the consent
+/// record. `actor` is who made it, when not the user (an admin, on their request).
+pub async fn change(
+    state: &AppState,
+    user: &User,
+    change: &PreferenceChange,
+    source: Source,
+    actor: Option<i64>,
+) -> ApiResult<PreferenceView> {
+    let rules = rules(state);
+    let now = state.clock.now();
+    if let Some(Some(h)) = change.quiet_hours {
+        let q = &state.settings.quiet_hours;
+        let [s0, s1] = q.start_between;
+        let [e0, e1] = q.end_between;
+        let within = |t, low, high| low <= t && t <= high;
+        if !(within(h.start, s0, s1) && within(h.end, e0, e1)) {
+            return Err(ApiError::unprocessable(format!(
+                "quiet_hours: start between {s0} and {s1}, end between {e0} and {e1}"
+            )));
+        }
+    }
+    let mut tx = state.store.begin().await?;
+    let c = tx.conn();
+    let chosen = stored::choices(c, user.id).await?;
+    for (category, channels) in &change.channels {
+        for channel in channels.keys() {
+            if !CHOOSABLE.contains(channel) {
+                return Err(ApiError::unprocessable(format!(
+                    "channels.{}.{}: in-app is always on; choose email or sms",
+                    category.as_str(),
+                    channel.as_str()
+                )));
+            }
+        }
+        if rules.is_required(*category) {
+            let after = |ch: Channel| {
+                channels
+                    .get(&ch)
+                    .copied()
+                    .unwrap_or_else(|| rules.enabled(&chosen, *category, ch))
+            };
+            if !after(Channel::Email) && !after(Channel::Sms) {
+                return Err(ApiError::unprocessable(format!(
+                    "channels.{}: keep email or SMS on; the clinic needs one way to reach you about this",
+                    category.as_str()
+                )));
+            }
+        }
+        for (channel, on) in channels {
+            let before = rules.enabled(&chosen, *category, *channel);
+            stored::set_choice(c, user.id, *category, *channel, *on, now).await?;
+            if before != *on {
+                stored::record(
+                    c,
+                    &ConsentChange {
+                        user_id: Some(user.id),
+                        phone: None,
+                        channel: channel.as_str(),
+                        category: Some(category.as_str()),
+                        old_value: on_off(before),
+                        new_value: on_off(*on),
+                        source,
+                        actor_id: actor,
+                    },
+                    now,
+                )
+                .await?;
+            }
+        }
+    }
+    if let Some(hours) = change.quiet_hours {
+        let before = stored::own_quiet_hours(c, user.id).await?;
+        let show = |h: Option<QuietHours>| match h {
+            Some(h) => format!("{}-{}", h.start, h.end),
+            None => "clinic".to_owned(),
+        };
+        stored::set_quiet_hours(c, user.id, hours).await?;
+        if before != hours {
+            stored::record(
+                c,
+                &ConsentChange {
+                    user_id: Some(user.id),
+                    phone: None,
+                    channel: "all",
+                    category: Some("quiet_hours"),
+                    old_value: &show(before),
+                    new_value: &show(hours),
+                    source,
+                    actor_id: actor,
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    let answer = view(state, tx.conn(), user).await?;
+    tx.commit().await?;
+    Ok(answer)
+}
+
+pub async fn record_of(c: &mut Conn, user_id: i64) -> ApiResult<Vec<ConsentRecord>> {
+    Ok(stored::records_of(c, user_id).await?)
+}
+
+/// What an inbound SMS asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    Stop,
+    Start,
+    Help,
+    Other,
+}
+
+impl Keyword {
+    /// The standard opt-out, opt-in and help words, in any case, spaces around ignored.
+    pub fn of(body: &str) -> Keyword {
+        match body.trim().to_ascii_uppercase().as_str() {
+            "STOP" | "STOPALL" | "UNSUBSCRIBE" | "CANCEL" | "END" | "QUIT" | "REVOKE"
+            | "OPTOUT" => Keyword::Stop,
+            "START" | "UNSTOP" => Keyword::Start,
+            "HELP" => Keyword::Help,
+            _ => Keyword::Other,
+        }
+    }
+}
+
+/// Acts on a reply from `phone` and gives the one text to answer with (`None`: no
+/// answer). STOP opts the number out at once, START back in, HELP names the clinic.
+pub async fn sms_reply(state: &AppState, phone: &str, body: &str) -> ApiResult<Option<String>> {
+    let keyword = Keyword::of(body);
+    let now = state.clock.now();
+    let language = {
+        let mut c = state.store.acquire().await?;
+        let users = stored::users_with_phone(&mut c, phone).await?;
+        match users.first() {
+            Some(id) => crate::store::users::get(&mut c, *id)
+                .await?
+                .map(|u| u.language)
+                .unwrap_or_default(),
+            None => Default::default(),
+        }
+    };
+    let changed = match keyword {
+        Keyword::Stop | Keyword::Start => {
+            let mut tx = state.store.begin().await?;
+            let c = tx.conn();
+            let changed = if keyword == Keyword::Stop {
+                stored::opt_out(c, phone, now).await?
+            } else {
+                stored::opt_in(c, phone).await?
+            };
+            if changed {
+                let users = stored::users_with_phone(c, phone).await?;
+                let (old, new) = if keyword == Keyword::Stop {
+                    ("on", "off")
+                } else {
+                    ("off", "on")
+                };
+                // One entry per account with the number, or one for the number alone.
+                let owners: Vec<Option<i64>> = if users.is_empty() {
+                    vec![None]
+                } else {
+                    users.into_iter().map(Some).collect()
+                };
+                for user_id in owners {
+                    stored::record(
+                        c,
+                        &ConsentChange {
+                            user_id,
+                            phone: Some(phone),
+                            channel: "sms",
+                            category: None,
+                            old_value: old,
+                            new_value: new,
+                            source: Source::SmsKeyword,
+                            actor_id: None,
+                        },
+                        now,
+                    )
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            changed
+        }
+        _ => false,
+    };
+    let id = match keyword {
+        Keyword::Stop => "sms-stopped",
+        Keyword::Start => "sms-started",
+        Keyword::Help => "sms-help",
+        // Another reply is not a keyword; later issues answer it.
+        Keyword::Other => return Ok(None),
+    };
+    tracing::info!(keyword = ?keyword, changed, "sms keyword");
+    let clinic = &state.settings.clinic;
+    let mut args = crate::catalogue::Args::new();
+    args.set("clinic", clinic.name.clone());
+    args.set(
+        "phone",
+        clinic.phone.clone().unwrap_or_else(|| "none".to_owned()),
+    );
+    Ok(state
+        .templates
+        .catalogue()
+        .try_format(language, id, None, Some(&args))
+        .ok()
+        .flatten())
+}
+
+/// One-click unsubscribe: turns `channel` off for `category` (idempotent).
+pub async fn unsubscribe(
+    state: &AppState,
+    user_id: i64,
+    category: Category,
+    channel: Channel,
+) -> ApiResult<()> {
+    let mut c = state.store.acquire().await?;
+    let user = crate::store::users::get(&mut c, user_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("account"))?;
+    drop(c);
+    let mut channels = BTreeMap::new();
+    channels.insert(channel, false);
+    let mut by_category = BTreeMap::new();
+    by_category.insert(category, channels);
+    let wanted = PreferenceChange {
+        channels: by_category,
+        quiet_hours: None,
+    };
+    match change(state, &user, &wanted, Source::UnsubscribeLink, None).await {
+        Ok(_) => Ok(()),
+        // A required category keeps its last channel; the link then changes nothing.
+        Err(ApiError::Client { status, .. }) if status.as_u16() == 422 => Ok(()),
+        Err(e) => Err(e),
+    }
+}
