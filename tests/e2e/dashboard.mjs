@@ -275,6 +275,33 @@ for (const f of readdirSync(mailDir).filter((f) => f.endsWith(".eml")).sort()) {
   await mailView.screenshot({ path: join(shots, `email-${lang}.png`), fullPage: true });
 }
 assert.deepEqual([...shown].sort(), ["ar", "en", "fr"], "an email in each language");
+// 10. The patient (Arabic) turns reminder texts off on the preferences page, by keyboard
+// alone; after a reload the box is still off and the change is on the consent record.
+step("10. Preferences by keyboard, kept after a reload");
+const problemsBefore = problems.length;
+await patient.page.goto(`${base}/patient`);
+await patient.page.locator("a.prefs").focus();
+await Promise.all([patient.page.waitForURL(/\/preferences$/), patient.page.keyboard.press("Enter")]);
+const reminderSms = patient.page.locator('input[name="reminders.sms"]');
+assert.equal(await reminderSms.isChecked(), true, "reminder texts start on");
+await reminderSms.focus();
+await patient.page.keyboard.press("Space");
+assert.equal(await reminderSms.isChecked(), false);
+await patient.page.locator("#preferences button[type=submit]").focus();
+await Promise.all([patient.page.waitForURL(/ok=preferences_saved/), patient.page.keyboard.press("Enter")]);
+assert.equal(await patient.page.locator("[data-flash]").getAttribute("role"), "status", "the saved message is announced");
+await patient.page.reload();
+assert.equal(await patient.page.locator('input[name="reminders.sms"]').isChecked(), false, "still off after a reload");
+assert.equal(await patient.page.locator('input[name="reminders.email"]').isChecked(), true, "the rest unchanged");
+for (const box of await patient.page.locator('#preferences input[type=checkbox]').all()) {
+  const label = await box.evaluate((el) => el.closest("label")?.textContent.trim() || "");
+  assert.ok(label.length > 0, "every box has a visible label");
+}
+await patient.page.screenshot({ path: join(shots, "preferences-ar.png"), fullPage: true });
+await second.page.goto(`${base}/preferences`);
+await second.page.screenshot({ path: join(shots, "preferences-en.png"), fullPage: true });
+assert.deepEqual(problems.slice(problemsBefore), [], "no script errors on the preferences page");
+
 step("closing");
 await browser.close();
 console.log("dashboard end-to-end: ok");
