@@ -104,16 +104,7 @@ fn invalid_link(state: &AppState) -> axum::response::Response {
 /// `GET /unsubscribe/{token}`: asks to confirm (mail scanners follow links; only the POST
 /// changes anything).
 pub async fn confirm(State(state): State<AppState>, ApiPath(token): ApiPath<String>) -> PageResult {
-    let Some((user_id, category, channel)) = state.templates.verify_unsubscribe(&token) else {
-        return Ok(invalid_link(&state));
-    };
-    let lang = reader_language(&state, user_id).await?;
-    let body = state.pages.render(
-        "unsubscribe.html",
-        lang,
-        context! { done => false, invalid => false, token => token, category => category.as_str(), channel => channel.as_str() },
-    )?;
-    Ok(html(body))
+    unsubscribe_page(&state, &token, false).await
 }
 
 /// `POST /unsubscribe/{token}`: RFC 8058 one-click (`List-Unsubscribe=One-Click`, sent by
@@ -122,15 +113,22 @@ pub async fn one_click(
     State(state): State<AppState>,
     ApiPath(token): ApiPath<String>,
 ) -> PageResult {
-    let Some((user_id, category, channel)) = state.templates.verify_unsubscribe(&token) else {
-        return Ok(invalid_link(&state));
+    unsubscribe_page(&state, &token, true).await
+}
+
+/// The link's page in its reader's language; with `act`, after turning the channel off.
+async fn unsubscribe_page(state: &AppState, token: &str, act: bool) -> PageResult {
+    let Some((user_id, category, channel)) = state.templates.verify_unsubscribe(token) else {
+        return Ok(invalid_link(state));
     };
-    preferences::unsubscribe(&state, user_id, category, channel).await?;
-    let lang = reader_language(&state, user_id).await?;
+    if act {
+        preferences::unsubscribe(state, user_id, category, channel).await?;
+    }
+    let lang = reader_language(state, user_id).await?;
     let body = state.pages.render(
         "unsubscribe.html",
         lang,
-        context! { done => true, invalid => false, token => token, category => category.as_str(), channel => channel.as_str() },
+        context! { done => act, invalid => false, token => token, category => category.as_str(), channel => channel.as_str() },
     )?;
     Ok(html(body))
 }

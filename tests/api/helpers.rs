@@ -395,6 +395,9 @@ impl TestApp {
     }
 }
 
+/// Leaves the test settings as [`spawn_app_with`] makes them.
+pub fn as_they_are(_: &mut Settings) {}
+
 /// Turns the clinic's quiet hours off, for scenarios about something else whose clock
 /// passes through the night (quiet hours have their own tests).
 pub fn without_quiet_hours(s: &mut Settings) {
@@ -406,23 +409,9 @@ pub fn without_quiet_hours(s: &mut Settings) {
 /// first, the app's settings go through `configure` (see [`spawn_app_with`]).
 #[macro_export]
 macro_rules! on_both_engines {
-    ($(async fn $name:ident($app:ident) $body:block)*) => {$(
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(unused_imports)]
-            use $crate::helpers::*;
-            async fn scenario($app: $crate::helpers::TestApp) $body
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                scenario($crate::helpers::spawn_app($crate::helpers::Engine::Sqlite).await).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                scenario($crate::helpers::spawn_app($crate::helpers::Engine::Postgres).await).await
-            }
-        }
-    )*};
+    ($(async fn $name:ident($app:ident) $body:block)*) => {
+        $crate::on_both_engines! { $crate::helpers::as_they_are; $(async fn $name($app) $body)* }
+    };
     ($configure:path; $(async fn $name:ident($app:ident) $body:block)*) => {$(
         mod $name {
             #[allow(unused_imports)]
@@ -470,4 +459,27 @@ pub fn form_token(html: &str) -> String {
     let field = "name=\"csrf_token\" value=\"";
     let at = html.find(field).expect("a form token") + field.len();
     html[at..at + 64].to_owned()
+}
+
+/// Runs `script` with the tests' Python (`CAREBELL_TEST_PYTHON`, which scripts/test
+/// provides with aiosmtpd, icalendar and openapi-spec-validator), `input` on its standard
+/// input; panics with its error output when it fails, naming `what` it checks.
+pub fn python(script: &str, input: &[u8], what: &str) -> Vec<u8> {
+    use std::io::Write;
+    let python = std::env::var("CAREBELL_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let mut child = std::process::Command::new(python)
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the tests' Python (scripts/test installs it)");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what} refused it: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
 }

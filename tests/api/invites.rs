@@ -7,7 +7,6 @@ use crate::on_both_engines_by_engine;
 use carebell::domain::Role;
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::{json, Value};
-use std::io::Write;
 
 /// What `icalendar` makes of a calendar file, as JSON.
 fn parse_ics(ics: &str) -> Value {
@@ -35,27 +34,8 @@ for e in cal.walk("VEVENT"):
     })
 print(json.dumps({"method": str(cal.get("METHOD")), "version": str(cal.get("VERSION")), "prodid": str(cal.get("PRODID")), "events": events}))
 "#;
-    let python = std::env::var("CAREBELL_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut child = std::process::Command::new(python)
-        .args(["-c", SCRIPT])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python with icalendar (scripts/test installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(ics.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "icalendar refused the file: {}\n{ics}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    let out = python(SCRIPT, ics.as_bytes(), &format!("icalendar ({ics})"));
+    serde_json::from_slice(&out).unwrap()
 }
 
 /// Every mailed message: (recipient, subject, Message-ID, text part, calendar file).

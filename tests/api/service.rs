@@ -3,7 +3,6 @@ use crate::on_both_engines;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::io::Write;
 
 /// The document as an independent validator (openapi-spec-validator, from PyPI, which
 /// scripts/test installs) reads it against the OpenAPI 3.1 specification's own schema.
@@ -15,27 +14,8 @@ doc = json.load(sys.stdin)
 validate(doc)
 print(doc["openapi"])
 "#;
-    let python = std::env::var("CAREBELL_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut child = std::process::Command::new(python)
-        .args(["-c", SCRIPT])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("python with openapi-spec-validator (scripts/test installs it)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(doc.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "openapi-spec-validator refused the document: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3.1.0");
+    let out = python(SCRIPT, doc.to_string().as_bytes(), "openapi-spec-validator");
+    assert_eq!(String::from_utf8_lossy(&out).trim(), "3.1.0");
 }
 
 on_both_engines! {
