@@ -563,3 +563,46 @@ async fn all_jobs(
     }
     out
 }
+
+on_both_engines! {
+    async fn a_reminder_that_quiet_hours_would_make_late_goes_out_the_evening_before(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.patient_with_phone().await;
+        // Tuesday 1 December, 08:00 UTC (09:00 in Paris). A visit on Thursday at 07:30 in
+        // Paris (06:30 UTC): its 2 h reminder (05:30 Paris) falls in quiet hours that end at
+        // 08:00, after the visit has begun. Its email and SMS go at 20:59 on Wednesday.
+        let starts = at("2026-12-03T06:30:00Z");
+        let (status, made) = app.post(&doctor, "/api/v1/slots", json!({"slots": [{"starts_at": starts.to_string(), "ends_at": starts.plus(HOUR).to_string()}], "notify_followers": false})).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let early = app.book(&patient, made["slots"][0]["id"].as_i64().unwrap()).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{early}/accept"), json!({})).await;
+        let two_hour: Vec<_> = app.deliveries_of(early).await.into_iter()
+            .filter(|j| j["kind"] == "appointment_reminder" && j["due_at"] != "2026-12-02T06:30:00Z")
+            .map(|j| j["due_at"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(two_hour, ["2026-12-02T19:59:00Z", "2026-12-02T19:59:00Z"], "20:59 in Paris, before quiet hours");
+        app.clock.set(at("2026-12-02T19:59:00Z"));
+        app.drain().await;
+        let sent = app.deliveries_of(early).await.into_iter()
+            .filter(|j| j["kind"] == "appointment_reminder" && j["state"] == "sent").count();
+        assert_eq!(sent, 4, "the 24 h reminder's email and SMS, and now the 2 h one's");
+        // A visit booked during the night for 07:00 cannot be reminded in time by email or
+        // SMS: held back with its reason; the in-app reminder still appears.
+        app.clock.set(at("2026-12-02T22:00:00Z"));
+        let starts = at("2026-12-03T06:00:00Z");
+        let (_, made) = app.post(&doctor, "/api/v1/slots", json!({"slots": [{"starts_at": starts.to_string(), "ends_at": starts.plus(HOUR / 2).to_string()}], "notify_followers": false})).await;
+        let late = app.book(&patient, made["slots"][0]["id"].as_i64().unwrap()).await;
+        app.post(&doctor, &format!("/api/v1/appointments/{late}/accept"), json!({})).await;
+        app.clock.set(at("2026-12-03T04:00:00Z"));
+        app.drain().await;
+        let held: Vec<_> = app.deliveries_of(late).await.into_iter()
+            .filter(|j| j["kind"] == "appointment_reminder")
+            .map(|j| (j["state"].clone(), j["last_error"].clone())).collect();
+        assert_eq!(held, [
+            (json!("suppressed"), json!("suppressed: quiet hours last until too close to the visit")),
+            (json!("suppressed"), json!("suppressed: quiet hours last until too close to the visit")),
+        ]);
+        let in_app = app.notifications(&patient).await.iter()
+            .filter(|n| n["kind"] == "appointment_reminder" && n["appointment_id"] == late).count();
+        assert_eq!(in_app, 1);
+    }
+}
