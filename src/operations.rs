@@ -47,3 +47,18 @@ pub async fn delivery_with_attempts(
     let attempts = deliveries::attempts(c, id).await?;
     Ok((job, attempts))
 }
+
+/// Delivery jobs by state and channel, for the metrics.
+pub async fn job_counts(
+    c: &mut crate::store::Conn,
+) -> ApiResult<Vec<(deliveries::JobState, crate::domain::Channel, i64)>> {
+    Ok(deliveries::counts(c).await?)
+}
+
+/// When the oldest job that is due now fell due, for the metrics.
+pub async fn oldest_due(
+    c: &mut crate::store::Conn,
+    now: crate::domain::Timestamp,
+) -> ApiResult<Option<crate::domain::Timestamp>> {
+    Ok(deliveries::oldest_due(c, now).await?)
+}

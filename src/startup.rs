@@ -72,6 +72,8 @@ impl Application {
             )),
             streams: Default::default(),
             shutdown: CancellationToken::new(),
+            metrics: dispatcher.metrics().clone(),
+            dispatcher: dispatcher.clone(),
             settings: Arc::new(settings),
         };
         Ok(Self {
@@ -117,6 +119,22 @@ impl Application {
         let worker = self
             .run_dispatcher
             .then(|| tokio::spawn(self.dispatcher.clone().run(shutdown.clone())));
+        if let Some(addr) = self.state.settings.metrics.listen {
+            let listener = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding metrics.listen {addr}"))?;
+            tracing::info!(addr = %addr, "metrics are served on their own address");
+            let router = http::metrics_router(self.state.clone());
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
+        }
         let stop = shutdown.clone();
         let streams = self.state.shutdown.clone();
         let served = serve_http1(self.listener, router, stop, streams).await;

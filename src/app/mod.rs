@@ -37,4 +37,8 @@ pub struct AppState {
     pub templates: Arc<crate::templates::Templates>,
     /// The dashboard's page templates and interface texts.
     pub pages: Arc<crate::templates::pages::Pages>,
+    /// This process's metrics (`GET /metrics`).
+    pub metrics: crate::telemetry::Metrics,
+    /// The dispatcher, for readiness (whether it runs here and still steps).
+    pub dispatcher: crate::delivery::Dispatcher,
 }

@@ -26,6 +26,11 @@ impl OpenStreams {
         self.by_user.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// How many streams are open.
+    pub fn total(&self) -> usize {
+        self.lock().values().map(VecDeque::len).sum()
+    }
+
     /// Registers a new stream of `user_id`, closing the oldest ones beyond `cap`.
     pub fn open(self: &Arc<Self>, user_id: i64, cap: usize) -> StreamTicket {
         let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -40,6 +40,8 @@ pub struct Settings {
     pub preferences: PreferenceSettings,
     #[serde(default)]
     pub quiet_hours: QuietHourSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
 }
 
 mod sections;

@@ -167,6 +167,20 @@ pub struct SmsSettings {
     pub inbound_secret: Option<SecretString>,
 }
 
+/// The Prometheus metrics endpoint.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Bearer token that `GET /metrics` on the main listener requires;
+    /// `CAREBELL__METRICS__TOKEN`. Default unset: the main listener answers `/metrics`
+    /// with 404.
+    #[serde(serialize_with = "serialize_redacted_opt", default)]
+    pub token: Option<SecretString>,
+    /// A separate address serving `GET /metrics` with no token (keep it private). Default
+    /// unset.
+    pub listen: Option<SocketAddr>,
+}
+
 /// What recipients may turn off, and how everyone starts.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

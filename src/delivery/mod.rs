@@ -104,6 +104,10 @@ struct Inner {
     rules: gate::Rules,
     /// `email.unsubscribe_mailto`.
     unsubscribe_mailto: Option<String>,
+    metrics: crate::telemetry::Metrics,
+    /// When the loop last finished a step (milliseconds of the system clock), for
+    /// readiness: a dispatcher that stops stepping is stuck.
+    heartbeat: std::sync::atomic::AtomicI64,
 }
 
 impl Dispatcher {
@@ -146,8 +150,28 @@ impl Dispatcher {
                 sms_deadline: settings.sms.timeout + SEND_MARGIN,
                 rules: gate::Rules::from_settings(settings),
                 unsubscribe_mailto: settings.email.unsubscribe_mailto.clone(),
+                metrics: crate::telemetry::Metrics::new(),
+                heartbeat: std::sync::atomic::AtomicI64::new(0),
             }),
         })
+    }
+
+    /// The metrics it records into (the application serves them).
+    pub fn metrics(&self) -> &crate::telemetry::Metrics {
+        &self.inner.metrics
+    }
+
+    /// When the loop last completed a step, as Unix milliseconds (0: never).
+    pub fn last_step(&self) -> i64 {
+        self.inner
+            .heartbeat
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// How long the loop may go without a step before it counts as stuck: its poll
+    /// interval plus the longest a step can take (a lease, as sends renew it).
+    pub fn stuck_after(&self) -> Duration {
+        self.inner.poll_interval + self.inner.lease * 2 + Duration::from_secs(5)
     }
 
     pub fn live(&self) -> &LiveHub {
@@ -162,8 +186,20 @@ impl Dispatcher {
     /// Runs until `shutdown`; a step in progress (and its sends) always finishes first.
     pub async fn run(self, shutdown: CancellationToken) {
         tracing::info!("dispatcher started");
+        let beat = || {
+            let wall = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or_default();
+            self.inner
+                .heartbeat
+                .store(wall, std::sync::atomic::Ordering::Relaxed);
+        };
+        beat();
         while !shutdown.is_cancelled() {
-            let idle = match self.dispatch_once().await {
+            let stepped = self.dispatch_once().await;
+            beat();
+            let idle = match stepped {
                 Ok(tick) => tick.is_idle(),
                 Err(e) => {
                     tracing::error!(
@@ -290,6 +326,24 @@ impl Dispatcher {
                 JobError::Dropped(why) | JobError::Suppressed(why) | JobError::Deferred(_, why),
             ) => (None, Some(why.as_str())),
         };
+        let channel = job.channel.as_str().to_owned();
+        me.metrics.count(
+            "carebell_delivery_attempts_total",
+            &[
+                ("channel", channel.clone()),
+                ("outcome", outcome.name().to_owned()),
+            ],
+        );
+        if matches!(
+            outcome,
+            Outcome::Sent | Outcome::Transient { .. } | Outcome::Permanent
+        ) {
+            me.metrics.observe(
+                "carebell_delivery_send_seconds",
+                &[("channel", channel)],
+                elapsed.as_secs_f64(),
+            );
+        }
         let (tx, written) = tokio::sync::oneshot::channel();
         let finished = Finished {
             index,
@@ -463,6 +517,15 @@ impl Dispatcher {
         let template_failed = |e: anyhow::Error| {
             JobError::Failed(Failure::permanent(None, format!("template: {e:#}")))
         };
+        if n.kind == NotificationKind::AppointmentReminder {
+            // Planned early for quiet hours counts as on time.
+            let late = me.clock.now().millis() - n.visible_at.millis();
+            me.metrics.observe(
+                "carebell_reminder_lag_seconds",
+                &[("channel", job.channel.as_str().to_owned())],
+                late.max(0) as f64 / 1000.0,
+            );
+        }
         match job.channel {
             Channel::Email => {
                 let rendered = me

@@ -30,7 +30,7 @@ pub struct TokenIssued {
 /// `GET /healthz`.
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`, or `unavailable` when the database does not answer.
+    /// Always `ok` (see `/readyz` for the database).
     pub status: &'static str,
     /// `sqlite` or `postgres`.
     pub database: &'static str,

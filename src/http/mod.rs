@@ -7,6 +7,7 @@ mod appointments;
 pub mod auth;
 mod notifications;
 mod openapi;
+mod ops;
 mod preferences;
 mod seed;
 mod slots;
@@ -62,6 +63,8 @@ fn routes() -> OpenApiRouter<AppState> {
 
     OpenApiRouter::with_openapi(openapi::Base::openapi())
         .routes(routes!(healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
         .nest("/api/v1", api)
         .routes(routes!(webhooks::twilio))
         .routes(routes!(webhooks::inbound))
@@ -82,6 +85,10 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
         .to_json()
         .expect("the OpenAPI document is plain data and always serializes");
     json.merge(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::observe,
+        ))
         .layer(Extension(openapi::Document(doc.into())))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -90,6 +97,14 @@ pub fn router(state: AppState, pages: Router<AppState>) -> Router {
         ))
         .layer(axum::middleware::from_fn(run_to_completion))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// What `metrics.listen` serves: `GET /metrics` and nothing else, no token.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(ops::private_metrics))
+        .fallback(not_found)
         .with_state(state)
 }
 
@@ -113,37 +128,20 @@ async fn run_to_completion(
     }
 }
 
-/// 200 when the database answers, 503 otherwise.
+/// Liveness: the process answers. Whether it can serve (database, migrations, dispatcher)
+/// is `/readyz`; a database outage must not make an orchestrator restart a live process.
 #[utoipa::path(
     get,
     path = "/healthz",
     tag = "service",
-    summary = "Whether the service and its database answer",
-    responses(
-        (status = 200, description = "Healthy", body = answers::Health),
-        (status = 503, description = "The database does not answer", body = answers::Health)
-    )
+    summary = "Whether the process is alive (readiness is /readyz)",
+    responses((status = 200, description = "Alive", body = answers::Health))
 )]
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(answers::Health {
-                status: "ok",
-                database: state.store.backend().name(),
-            }),
-        ),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(answers::Health {
-                    status: "unavailable",
-                    database: state.store.backend().name(),
-                }),
-            )
-        }
-    }
+async fn healthz(State(state): State<AppState>) -> Json<answers::Health> {
+    Json(answers::Health {
+        status: "ok",
+        database: state.store.backend().name(),
+    })
 }
 
 async fn not_found() -> ApiError {

@@ -285,7 +285,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             Outcome::Sent => "sent",
             Outcome::Transient { .. } => "transient",
@@ -425,4 +425,25 @@ pub async fn get(c: &mut Conn, id: i64) -> StoreResult<Option<DeliveryJob>> {
         ..JobFilter::default()
     };
     Ok(list(c, &f).await?.into_iter().find(|j| j.id == id))
+}
+
+/// How many jobs there are by state (`suppressed` counted apart from `voided`) and channel.
+pub async fn counts(c: &mut Conn) -> StoreResult<Vec<(JobState, Channel, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT CASE WHEN suppressed_at IS NULL THEN state ELSE 'suppressed' END AS shown, channel, COUNT(*)
+         FROM delivery_jobs GROUP BY shown, channel",
+    )
+    .fetch_all(&mut *c)
+    .await?)
+}
+
+/// The due time of the oldest pending job that is due at `now`.
+pub async fn oldest_due(c: &mut Conn, now: Timestamp) -> StoreResult<Option<Timestamp>> {
+    let min: Option<i64> = sqlx::query_scalar(
+        "SELECT MIN(due_at) FROM delivery_jobs WHERE state = 'pending' AND due_at <= $1",
+    )
+    .bind(now.millis())
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(min.map(Timestamp::from_millis))
 }

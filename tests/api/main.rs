@@ -18,6 +18,7 @@ mod invites;
 mod lifecycle;
 mod links;
 mod notifications;
+mod operations;
 mod preferences;
 mod reminders;
 mod schema;

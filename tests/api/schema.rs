@@ -127,6 +127,8 @@ on_both_engines! { crate::preferences::with_inbound_secrets;
         let (g, p, put, del) = (Method::GET, Method::POST, Method::PUT, Method::DELETE);
 
         call!(c, app, None, g.clone(), "/healthz", "/healthz", None);
+        call!(c, app, None, g.clone(), "/readyz", "/readyz", None);
+        call!(c, app, None, g.clone(), "/metrics", "/metrics", None);
         call!(c, app, None, p.clone(), "/api/v1/auth/sign-in", "/api/v1/auth/sign-in", Some(json!({"email": patient.email, "password": PASSWORD})));
         call!(c, app, None, p.clone(), "/api/v1/auth/sign-in", "/api/v1/auth/sign-in", Some(json!({"email": patient.email, "password": "wrong password"})));
         call!(c, app, None, p.clone(), "/api/v1/auth/sign-in", "/api/v1/auth/sign-in", Some(json!({"email": 1})));

@@ -1,0 +1,144 @@
+//! Running it: metrics scraped while deliveries happen, readiness, request ids.
+
+use crate::helpers::*;
+use crate::on_both_engines_by_engine;
+use crate::peers::SmsPeer;
+use carebell::config::SmsProviderKind;
+use carebell::domain::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A metric's value in the text exposition (the sum over series matching every label).
+fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+        .filter(|l| {
+            labels
+                .iter()
+                .all(|(k, v)| l.contains(&format!("{k}=\"{v}\"")))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+async fn scrape(app: &TestApp, token: Option<&str>) -> (StatusCode, String) {
+    let mut request = app.http.get(app.url("/metrics"));
+    if let Some(t) = token {
+        request = request.bearer_auth(t);
+    }
+    let r = request.send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+on_both_engines_by_engine! {
+    async fn metrics_move_as_jobs_are_sent_retried_and_go_dead(engine) {
+        let provider = SmsPeer::start().await;
+        let app = spawn_app_with(engine, |s| {
+            s.metrics.token = Some(secrecy::SecretString::from("test-metrics-token"));
+            s.sms.provider = SmsProviderKind::Webhook;
+            s.sms.webhook_url = Some(format!("{}/sms", provider.base_url));
+            s.sms.webhook_token = Some(secrecy::SecretString::from("test-token-not-secret"));
+            s.delivery.retry_schedule = vec![Duration::from_secs(60)];
+        })
+        .await;
+        // Only with the token.
+        assert_eq!(scrape(&app, None).await.0, StatusCode::UNAUTHORIZED);
+        assert_eq!(scrape(&app, Some("wrong")).await.0, StatusCode::UNAUTHORIZED);
+        let (status, before) = scrape(&app, Some("test-metrics-token")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(before.contains("# TYPE carebell_http_requests_total counter"), "{before}");
+        let sms = |text: &str, outcome: &str| value(text, "carebell_delivery_attempts_total", &[("channel", "sms"), ("outcome", outcome)]);
+        assert_eq!((sms(&before, "sent"), sms(&before, "transient"), sms(&before, "permanent")), (0.0, 0.0, 0.0));
+
+        // Three confirmations by SMS: one accepted (200), one busy (500: retried, then dead
+        // when the one retry fails too), one refused for good (400: dead).
+        let doctor = app.user(Role::Practitioner).await;
+        let slots = app.slots(&doctor, &[48, 50, 52]).await;
+        for (slot, code) in slots.iter().zip(["200", "500", "400"]) {
+            let patient = app.user_with(Role::Patient, json!({"phone": format!("+33600000{code}")})).await;
+            let id = app.book(&patient, *slot).await;
+            app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+        }
+        app.drain().await;
+        let (_, during) = scrape(&app, Some("test-metrics-token")).await;
+        assert_eq!((sms(&during, "sent"), sms(&during, "transient"), sms(&during, "permanent")), (1.0, 1.0, 1.0), "{during}");
+        // Pending: the retry, and the 24 h and 2 h reminders of each visit.
+        assert_eq!(value(&during, "carebell_delivery_jobs", &[("state", "pending"), ("channel", "sms")]), 7.0);
+        assert_eq!(value(&during, "carebell_delivery_jobs", &[("state", "dead"), ("channel", "sms")]), 1.0);
+        assert!(value(&during, "carebell_delivery_send_seconds_count", &[("channel", "sms")]) >= 3.0);
+        assert!(value(&during, "carebell_delivery_attempts_total", &[("channel", "email"), ("outcome", "sent")]) >= 3.0);
+        // The retry falls due; until it runs, the oldest due job ages.
+        app.clock.advance(Duration::from_secs(90));
+        let (_, waiting) = scrape(&app, Some("test-metrics-token")).await;
+        assert_eq!(value(&waiting, "carebell_delivery_oldest_due_seconds", &[]), 30.0, "{waiting}");
+        app.drain().await;
+        let (_, after) = scrape(&app, Some("test-metrics-token")).await;
+        assert_eq!(sms(&after, "transient"), 2.0, "the retry failed too");
+        assert_eq!(value(&after, "carebell_delivery_jobs", &[("state", "dead"), ("channel", "sms")]), 2.0);
+        assert_eq!(value(&after, "carebell_delivery_jobs", &[("state", "pending"), ("channel", "sms")]), 6.0);
+        assert_eq!(value(&after, "carebell_delivery_oldest_due_seconds", &[]), 0.0);
+        // Requests by route template and status, never by path values.
+        assert!(value(&after, "carebell_http_requests_total", &[("route", "/api/v1/appointments/{id}/accept"), ("status", "200")]) >= 3.0, "{after}");
+        assert!(value(&after, "carebell_http_requests_total", &[("route", "/metrics"), ("status", "401")]) >= 2.0);
+        assert!(!after.contains("+33600000"), "no phone number in the metrics");
+    }
+
+    async fn metrics_are_not_served_without_a_token_but_can_have_their_own_address(engine) {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let app = spawn_app_with(engine, |s| {
+            s.metrics.listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+        })
+        .await;
+        let (status, body) = scrape(&app, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let text = loop {
+            if let Ok(r) = app.http.get(format!("http://127.0.0.1:{port}/metrics")).send().await {
+                break r.text().await.unwrap();
+            }
+            assert!(std::time::Instant::now() < deadline, "the metrics address never answered");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(text.contains("carebell_delivery_jobs"), "{text}");
+        let other = app.http.get(format!("http://127.0.0.1:{port}/api/v1/me")).send().await.unwrap();
+        assert_eq!(other.status(), StatusCode::NOT_FOUND, "only the metrics there");
+    }
+
+    async fn readiness_reports_the_database_migrations_and_dispatcher_and_requests_carry_an_id(engine) {
+        let app = spawn_app_with(engine, |s| s.delivery.enabled = true).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let ready: Value = loop {
+            let r = app.http.get(app.url("/readyz")).send().await.unwrap();
+            let status = r.status();
+            let body: Value = r.json().await.unwrap();
+            if status == StatusCode::OK {
+                break body;
+            }
+            assert!(std::time::Instant::now() < deadline, "never ready: {body}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(ready, json!({"status": "ready", "database": "ok", "migrations": "current", "dispatcher": "running"}));
+        // An API-only instance says the dispatcher runs elsewhere.
+        let api_only = spawn_app(engine).await;
+        let (status, body) = api_only.call(None, reqwest::Method::GET, "/readyz", None).await;
+        assert_eq!((status, body["dispatcher"].as_str()), (StatusCode::OK, Some("elsewhere")));
+        // A migration recorded as not applied makes it not ready.
+        sqlx::query("UPDATE _sqlx_migrations SET success = FALSE WHERE version = (SELECT MAX(version) FROM _sqlx_migrations)")
+            .execute(api_only.store.pool()).await.unwrap();
+        let (status, body) = api_only.call(None, reqwest::Method::GET, "/readyz", None).await;
+        assert_eq!((status, body["migrations"].as_str(), body["status"].as_str()), (StatusCode::SERVICE_UNAVAILABLE, Some("behind"), Some("not_ready")));
+        // Request ids: made when absent, kept when given, refused when odd.
+        let r = app.http.get(app.url("/healthz")).send().await.unwrap();
+        let made = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(made.len(), 16);
+        let r = app.http.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+        assert_eq!(r.headers()["x-request-id"], "abc-123");
+        let r = app.http.get(app.url("/healthz")).header("x-request-id", "a b<script>").send().await.unwrap();
+        assert_ne!(r.headers()["x-request-id"], "a b<script>");
+    }
+}
