@@ -47,6 +47,7 @@ impl Application {
         )
         .with_reminder_offsets(settings.reminders.offsets.clone())
         .with_choice_rules(crate::notify::choices::Rules::from_settings(&settings))
+        .with_availability_throttle(settings.availability.throttle)
         .with_matrix(crate::notify::Matrix {
             invite_practitioners: settings.email.invite_practitioners,
         });

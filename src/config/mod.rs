@@ -42,6 +42,8 @@ pub struct Settings {
     pub quiet_hours: QuietHourSettings,
     #[serde(default)]
     pub metrics: MetricsSettings,
+    #[serde(default)]
+    pub availability: AvailabilitySettings,
 }
 
 mod sections;

@@ -167,6 +167,24 @@ pub struct SmsSettings {
     pub inbound_secret: Option<SecretString>,
 }
 
+/// Availability alerts to followers.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilitySettings {
+    /// At most one alert per follower and practitioner in this window; later ones are
+    /// folded into one digest shown and sent when it ends. `0s` turns it off. Default `6h`.
+    #[serde(with = "humantime_serde")]
+    pub throttle: Duration,
+}
+
+impl Default for AvailabilitySettings {
+    fn default() -> Self {
+        Self {
+            throttle: Duration::from_secs(6 * 3600),
+        }
+    }
+}
+
 /// The Prometheus metrics endpoint.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

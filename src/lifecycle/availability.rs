@@ -1,7 +1,7 @@
 //! Practitioners' slots and availability alerts.
 
 use super::appointments::commit;
-use super::{optional_text, record, Lifecycle, LifecycleError, LifecycleResult};
+use super::{optional_text, Lifecycle, LifecycleError, LifecycleResult};
 use crate::domain::{Role, SlotWindow, Timestamp};
 use crate::notify::Event;
 use crate::store::slots::{self, Slot};
@@ -68,7 +68,7 @@ impl Lifecycle {
                 free_slots: &created,
                 note: None,
             };
-            record(&mut tx, &event, &self.matrix, now).await?;
+            self.record_alerts(&mut tx, &event, now).await?;
         }
         self.commit(tx).await?;
         Ok(created)
@@ -125,8 +125,44 @@ impl Lifecycle {
             free_slots: &free,
             note: note.as_deref(),
         };
-        let n = record(&mut tx, &event, &self.matrix, now).await?;
+        let n = self.record_alerts(&mut tx, &event, now).await?;
         self.commit(tx).await?;
         Ok(n)
+    }
+
+    /// Writes availability alerts, at most one per follower and practitioner within
+    /// `availability.throttle`: an alert inside the window becomes the digest shown and
+    /// sent when the window ends, replacing any digest already waiting (so it lists the
+    /// latest free slots). Returns how many patients will hear of it.
+    async fn record_alerts(
+        &self,
+        tx: &mut crate::store::Tx,
+        event: &Event<'_>,
+        now: Timestamp,
+    ) -> LifecycleResult<usize> {
+        let planned = crate::notify::plan(event, &self.matrix);
+        for mut n in planned.iter().cloned() {
+            let link = n.link.clone().unwrap_or_default();
+            if !self.availability_throttle.is_zero() {
+                let last =
+                    crate::store::notifications::last_alert(tx.conn(), n.recipient_id, &link, now)
+                        .await?;
+                if let Some(window_ends) = last
+                    .map(|at| at.plus(self.availability_throttle))
+                    .filter(|end| *end > now)
+                {
+                    crate::store::notifications::void_waiting_alert(
+                        tx.conn(),
+                        n.recipient_id,
+                        &link,
+                        now,
+                    )
+                    .await?;
+                    n.visible_from = Some(window_ends);
+                }
+            }
+            crate::store::notifications::insert(tx.conn(), &n, now).await?;
+        }
+        Ok(planned.len())
     }
 }

@@ -57,6 +57,7 @@ pub struct Lifecycle {
     wake: WakeSignal,
     reminder_offsets: Vec<std::time::Duration>,
     choice_rules: notify::choices::Rules,
+    availability_throttle: std::time::Duration,
     matrix: notify::Matrix,
 }
 
@@ -93,6 +94,7 @@ impl Lifecycle {
             wake,
             reminder_offsets: crate::config::ReminderSettings::default().offsets,
             choice_rules: notify::choices::Rules::from_settings(&crate::config::Settings::default()),
+            availability_throttle: crate::config::AvailabilitySettings::default().throttle,
             matrix: notify::Matrix::default(),
         }
     }
@@ -106,6 +108,12 @@ impl Lifecycle {
     /// Uses these reminder offsets instead of the default 24 h and 2 h.
     pub fn with_reminder_offsets(mut self, offsets: Vec<std::time::Duration>) -> Self {
         self.reminder_offsets = offsets;
+        self
+    }
+
+    /// At most one availability alert per follower and practitioner in this window.
+    pub fn with_availability_throttle(mut self, window: std::time::Duration) -> Self {
+        self.availability_throttle = window;
         self
     }
 

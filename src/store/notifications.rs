@@ -331,3 +331,55 @@ pub async fn any_due_in_app(c: &mut Conn, now: Timestamp) -> StoreResult<bool> {
 
 /// The advisory lock that orders stream positions on PostgreSQL.
 const STREAM_ORDER_LOCK: i64 = 0x6361_7265_6265_6c6c; // "carebell"
+
+/// When `recipient_id` was last shown an availability alert behind `link` (the
+/// practitioner's page), if ever: alerts are throttled per follower and practitioner.
+pub async fn last_alert(
+    c: &mut Conn,
+    recipient_id: i64,
+    link: &str,
+    now: Timestamp,
+) -> StoreResult<Option<Timestamp>> {
+    let at: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(visible_from) FROM notifications
+         WHERE recipient_id = $1 AND kind = 'new_availability' AND link = $2
+           AND voided_at IS NULL AND visible_from <= $3",
+    )
+    .bind(recipient_id)
+    .bind(link)
+    .bind(now.millis())
+    .fetch_one(&mut *c)
+    .await?;
+    Ok(at.map(Timestamp::from_millis))
+}
+
+/// Voids the availability digest behind `link` still waiting to be shown to
+/// `recipient_id`, with its jobs: a newer alert replaces it, so one digest goes out.
+pub async fn void_waiting_alert(
+    c: &mut Conn,
+    recipient_id: i64,
+    link: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let waiting = "SELECT id FROM notifications
+         WHERE recipient_id = $1 AND kind = 'new_availability' AND link = $2
+           AND voided_at IS NULL AND visible_from > $3";
+    sqlx::query(&format!(
+        "UPDATE delivery_jobs SET state = 'voided', last_error = 'folded into a newer digest', updated_at = $3
+         WHERE state = 'pending' AND notification_id IN ({waiting})"
+    ))
+    .bind(recipient_id)
+    .bind(link)
+    .bind(now.millis())
+    .execute(&mut *c)
+    .await?;
+    sqlx::query(&format!(
+        "UPDATE notifications SET voided_at = $3 WHERE id IN ({waiting})"
+    ))
+    .bind(recipient_id)
+    .bind(link)
+    .bind(now.millis())
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}

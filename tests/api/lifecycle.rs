@@ -245,6 +245,8 @@ on_both_engines! {
         assert_eq!(app.kinds(&waiting_follower).await, ["new_availability", "booking_received"]);
         assert!(app.kinds(&stranger).await.is_empty());
 
+        // After the throttle window (one alert per follower and practitioner in 6 h).
+        app.clock.advance(std::time::Duration::from_secs(6 * 3600));
         let (status, body) = app.post(&doctor, "/api/v1/availability/notify", json!({"note": "Saturday clinic"})).await;
         assert_eq!((status, body["notified"].as_i64()), (StatusCode::OK, Some(2)));
         let n = &app.notifications(&follower).await[0];

@@ -91,3 +91,59 @@ on_both_engines! {
         assert!(!to_doctor.to_string().contains("back pain"), "the reason for the visit stays out of notifications");
     }
 }
+
+on_both_engines! {
+    async fn six_availability_alerts_in_a_row_reach_a_follower_once_and_then_as_one_digest(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let follower = app.user(Role::Patient).await;
+        app.call(Some(&follower), reqwest::Method::PUT, &format!("/api/v1/practitioners/{}/follow", doctor.id), None).await;
+        let mut slots = Vec::new();
+        for i in 0..6u64 {
+            slots.extend(app.slots(&doctor, &[30 + i]).await);
+            let (status, body) = app.post(&doctor, "/api/v1/availability/notify", json!({})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            app.clock.advance(std::time::Duration::from_secs(60));
+            app.drain().await;
+        }
+        assert_eq!(emails_to(&app, &follower.email), 1, "one email in the first six hours");
+        assert_eq!(alerts_shown(&app, &follower).await, 1, "one alert in the inbox");
+        // Six hours after the first: the digest, once, with every slot added meanwhile.
+        app.clock.advance(std::time::Duration::from_secs(6 * 3600));
+        app.drain().await;
+        app.clock.advance(std::time::Duration::from_secs(3600));
+        app.drain().await;
+        assert_eq!(emails_to(&app, &follower.email), 2, "the digest");
+        assert_eq!(alerts_shown(&app, &follower).await, 2);
+        let digest = app.notifications(&follower).await.into_iter().find(|n| n["kind"] == "new_availability").unwrap();
+        let listed: Vec<i64> = digest["data"]["slot_ids"].as_array().unwrap().iter().map(|s| s.as_i64().unwrap()).collect();
+        assert!(slots.iter().all(|s| listed.contains(s)), "the digest lists the latest free slots: {listed:?} {slots:?}");
+        // The folded alerts are voided, not lost: an admin sees why.
+        let (_, voided) = app.get(&app.admin, &format!("/api/v1/admin/deliveries?state=voided&recipient_id={}", follower.id)).await;
+        let folded = voided["deliveries"].as_array().unwrap();
+        assert_eq!(folded.len(), 4, "{voided}");
+        assert!(folded.iter().all(|j| j["last_error"] == "folded into a newer digest"));
+    }
+}
+
+/// Emails written to the outbox for `to`.
+fn emails_to(app: &crate::helpers::TestApp, to: &str) -> usize {
+    std::fs::read_dir(&app.settings.email.outbox_dir)
+        .map(|d| {
+            d.filter(|e| {
+                std::fs::read_to_string(e.as_ref().unwrap().path())
+                    .unwrap_or_default()
+                    .contains(to)
+            })
+            .count()
+        })
+        .unwrap_or(0)
+}
+
+/// Availability alerts in `user`'s inbox.
+async fn alerts_shown(app: &crate::helpers::TestApp, user: &crate::helpers::TestUser) -> usize {
+    app.kinds(user)
+        .await
+        .iter()
+        .filter(|k| *k == "new_availability")
+        .count()
+}

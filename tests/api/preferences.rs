@@ -348,7 +348,8 @@ on_both_engines_by_engine! {
         let tampered = path.replacen(&format!("/{}.", patient.id), &format!("/{}.", doctor.id), 1);
         let refused = bare.post(app.url(&tampered)).body("List-Unsubscribe=One-Click").send().await.unwrap();
         assert_eq!(refused.status(), StatusCode::NOT_FOUND);
-        // The next alert is held back and says why.
+        // The next alert (after the 6 h throttle window) is held back and says why.
+        app.clock.advance(Duration::from_secs(6 * 3600));
         app.slots(&doctor, &[40]).await;
         app.post(&doctor, "/api/v1/availability/notify", json!({})).await;
         app.drain().await;
