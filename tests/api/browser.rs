@@ -36,7 +36,9 @@ on_both_engines_by_engine! {
             "tests/e2e/node_modules is missing: scripts/test runs `npm ci` there"
         );
         let url = database_url(engine).await;
-        let server = Server::start(&url, &[]);
+        // The journey announces availability twice within seconds to watch it arrive live
+        // (and after a reconnect); the 6 h throttle of alerts has its own test.
+        let server = Server::start(&url, &[("CAREBELL__AVAILABILITY__THROTTLE", "0s".to_owned())]);
         let shots = screenshot_dir(engine);
         let _ = std::fs::remove_dir_all(&shots);
         let out = Command::new("node")
