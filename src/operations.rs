@@ -3,8 +3,13 @@
 use crate::app::{ApiError, ApiResult, AppState};
 use crate::store::deliveries;
 
-/// Queues a dead job again, due now (the API and the admin page).
-pub async fn retry_dead_delivery(state: &AppState, id: i64) -> ApiResult<deliveries::DeliveryJob> {
+/// Queues a dead job again, due now (the API and the admin page), in the audit log as
+/// done by `actor_id`.
+pub async fn retry_dead_delivery(
+    state: &AppState,
+    actor_id: i64,
+    id: i64,
+) -> ApiResult<deliveries::DeliveryJob> {
     let mut c = state.store.acquire().await?;
     let job = delivery_or_404(&mut c, id).await?;
     if !deliveries::retry_dead(&mut c, id, state.clock.now()).await? {
@@ -16,6 +21,15 @@ pub async fn retry_dead_delivery(state: &AppState, id: i64) -> ApiResult<deliver
             ),
         ));
     }
+    let event = crate::store::audit::NewEvent {
+        actor_id: Some(actor_id),
+        action: "delivery.retried",
+        subject_user_id: Some(job.recipient_id),
+        appointment_id: job.appointment_id,
+        target: Some(format!("delivery {id}")),
+        ..Default::default()
+    };
+    crate::store::audit::append(&mut c, &event, state.clock.now()).await?;
     // Due now: the dispatcher in this process need not wait for its next poll.
     state.lifecycle.wake_dispatcher();
     delivery_or_404(&mut c, id).await
@@ -61,4 +75,12 @@ pub async fn oldest_due(
     now: crate::domain::Timestamp,
 ) -> ApiResult<Option<crate::domain::Timestamp>> {
     Ok(deliveries::oldest_due(c, now).await?)
+}
+
+/// The audit log, newest first (admins).
+pub async fn audit_log(
+    c: &mut crate::store::Conn,
+    search: &crate::store::audit::Search,
+) -> ApiResult<Vec<crate::store::audit::AuditEvent>> {
+    Ok(crate::store::audit::search(c, search).await?)
 }

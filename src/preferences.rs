@@ -209,6 +209,14 @@ pub async fn change(
             .await?;
         }
     }
+    let event = crate::store::audit::NewEvent {
+        actor_id: Some(actor.unwrap_or(user.id)).filter(|_| source != Source::UnsubscribeLink),
+        action: "preferences.changed",
+        subject_user_id: Some(user.id),
+        target: Some(format!("via {}", source.as_str())),
+        ..Default::default()
+    };
+    crate::store::audit::append(tx.conn(), &event, now).await?;
     let answer = view(state, tx.conn(), user).await?;
     tx.commit().await?;
     Ok(answer)
@@ -278,6 +286,20 @@ pub async fn sms_reply(state: &AppState, phone: &str, body: &str) -> ApiResult<O
                 } else {
                     users.into_iter().map(Some).collect()
                 };
+                let action = if keyword == Keyword::Stop {
+                    "sms.opted_out"
+                } else {
+                    "sms.opted_in"
+                };
+                for user_id in &owners {
+                    let event = crate::store::audit::NewEvent {
+                        action,
+                        subject_user_id: *user_id,
+                        target: Some("via sms_keyword".to_owned()),
+                        ..Default::default()
+                    };
+                    crate::store::audit::append(c, &event, now).await?;
+                }
                 for user_id in owners {
                     stored::record(
                         c,

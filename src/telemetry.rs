@@ -144,3 +144,25 @@ impl Metrics {
         self.recorder.handle().render()
     }
 }
+
+/// Where the request being handled came from, for the audit log: set around each request
+/// by the HTTP layer, absent for the CLI and background work.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub source_ip: String,
+    pub request_id: String,
+}
+
+tokio::task_local! {
+    static REQUEST: RequestContext;
+}
+
+/// Runs `work` with `context` as the current request.
+pub async fn within<F: std::future::Future>(context: RequestContext, work: F) -> F::Output {
+    REQUEST.scope(context, work).await
+}
+
+/// The request being handled on this task, if any.
+pub fn current_request() -> Option<RequestContext> {
+    REQUEST.try_with(Clone::clone).ok()
+}

@@ -95,13 +95,15 @@ pub(crate) async fn authenticate(
         address: client.address,
         known_device: known_device.clone(),
     };
+    let subject = found.as_ref().map(|(u, _)| u.id);
     let reservation = match state.throttle.reserve(&state.store, &attempt, now).await? {
         Ok(r) => r,
         Err(wait) => {
+            audit_sign_in(state, "auth.sign_in_throttled", None, subject).await?;
             return Err(too_many(
                 wait,
                 "too many failed sign-ins for this account or from this address",
-            ))
+            ));
         }
     };
     let checked = match &found {
@@ -125,17 +127,60 @@ pub(crate) async fn authenticate(
     match found {
         Some((user, _)) if ok => {
             state.throttle.succeeded(&state.store, reservation).await?;
+            audit_sign_in(state, "auth.signed_in", Some(user.id), None).await?;
             Ok(Authenticated {
                 user,
                 known_device: known_device.is_some(),
             })
         }
-        _ => Err(ApiError::client(
-            StatusCode::UNAUTHORIZED,
-            "invalid_credentials",
-            "email or password is wrong",
-        )),
+        _ => {
+            audit_sign_in(state, "auth.sign_in_failed", None, subject).await?;
+            Err(ApiError::client(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "email or password is wrong",
+            ))
+        }
     }
+}
+
+/// A sign-in attempt in the audit log: the account it was for when the email is one
+/// (never the email or password typed).
+async fn audit_sign_in(
+    state: &AppState,
+    action: &str,
+    actor_id: Option<i64>,
+    subject_user_id: Option<i64>,
+) -> ApiResult<()> {
+    let mut c = state.store.acquire().await?;
+    let event = crate::store::audit::NewEvent {
+        actor_id,
+        action,
+        subject_user_id,
+        ..Default::default()
+    };
+    crate::store::audit::append(&mut c, &event, state.clock.now()).await?;
+    Ok(())
+}
+
+/// Appends an event by a signed-in user to the audit log.
+pub async fn audit(
+    state: &AppState,
+    actor_id: i64,
+    action: &str,
+    subject_user_id: Option<i64>,
+    target: Option<String>,
+) -> ApiResult<()> {
+    let mut c = state.store.acquire().await?;
+    let event = crate::store::audit::NewEvent {
+        actor_id: Some(actor_id),
+        action,
+        subject_user_id,
+        target,
+        ..Default::default()
+    };
+    crate::store::audit::append(&mut c, &event, state.clock.now()).await?;
+    Ok(())
 }
 
 fn too_many(wait: std::time::Duration, what: &str) -> ApiError {

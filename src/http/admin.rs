@@ -7,13 +7,14 @@ use super::openapi::{BadRequest, Conflict, Forbidden, Invalid, NotFound, Unauthe
 use super::{page_limit, ApiError, ApiResult, AppState};
 use crate::accounts::{create_account, AccountError, NewAccount};
 use crate::domain::Channel;
+use crate::store::audit::{AuditEvent, Search};
 use crate::store::deliveries::{JobFilter, JobState};
 use crate::store::users::User;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 /// `POST /api/v1/admin/users`: creates an account.
 #[utoipa::path(
@@ -27,7 +28,7 @@ use utoipa::IntoParams;
 )]
 pub async fn create_user(
     State(state): State<AppState>,
-    _admin: As<AdminRole>,
+    admin: As<AdminRole>,
     Body(body): Body<NewAccount>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
     let user = create_account(&state.store, body, state.clock.now())
@@ -38,6 +39,7 @@ pub async fn create_user(
             AccountError::Store(s) => s.into(),
             AccountError::Internal(i) => ApiError::Internal(i),
         })?;
+    crate::app::session::audit(&state, admin.user.id, "user.created", Some(user.id), None).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -139,9 +141,74 @@ pub async fn delivery_detail(
 )]
 pub async fn retry_delivery(
     State(state): State<AppState>,
-    _admin: As<AdminRole>,
+    admin: As<AdminRole>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<OneDelivery>> {
-    let job = crate::operations::retry_dead_delivery(&state, id).await?;
+    let job = crate::operations::retry_dead_delivery(&state, admin.user.id, id).await?;
     Ok(Json(OneDelivery { delivery: job }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Events by this user or about them.
+    user_id: Option<i64>,
+    appointment_id: Option<i64>,
+    /// From this instant (RFC 3339), inclusive.
+    from: Option<String>,
+    /// Until this instant, exclusive.
+    until: Option<String>,
+    /// Cursor: only events older than this id (from `next_before`).
+    before: Option<i64>,
+    /// How many at most (1–500).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/admin/audit`.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub events: Vec<AuditEvent>,
+    pub next_before: Option<i64>,
+}
+
+/// `GET /api/v1/admin/audit`: who did what, when and from where, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/audit",
+    tag = "admin",
+    summary = "Search the audit log by user, appointment and time (admins)",
+    security(("bearer" = []), ("session" = [])),
+    params(AuditQuery),
+    responses((status = 200, description = "One page", body = AuditPage), BadRequest, Unauthenticated, Forbidden)
+)]
+pub async fn audit(
+    State(state): State<AppState>,
+    _admin: As<AdminRole>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditPage>> {
+    let instant = |name: &str, v: Option<&str>| {
+        v.map(crate::domain::Timestamp::parse_rfc3339)
+            .transpose()
+            .map_err(|e| ApiError::bad_request("invalid_query", format!("{name}: {}", e.0)))
+    };
+    let search = Search {
+        user_id: q.user_id,
+        appointment_id: q.appointment_id,
+        from: instant("from", q.from.as_deref())?,
+        until: instant("until", q.until.as_deref())?,
+        before_id: q.before,
+        limit: page_limit(q.limit, 100, 500)?,
+    };
+    let mut c = state.store.acquire().await?;
+    let events = crate::operations::audit_log(&mut c, &search).await?;
+    let next_before = if events.len() as i64 == search.limit {
+        events.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(Json(AuditPage {
+        events,
+        next_before,
+    }))
 }

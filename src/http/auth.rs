@@ -202,6 +202,8 @@ pub async fn sign_in(
 pub async fn sign_out(State(state): State<AppState>, me: CurrentUser) -> ApiResult<Response> {
     let mut c = state.store.acquire().await?;
     sessions::delete(&mut c, me.session.id).await?;
+    drop(c);
+    crate::app::session::audit(&state, me.user.id, "auth.signed_out", None, None).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     let headers = response.headers_mut();
     headers.insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));
@@ -258,6 +260,8 @@ pub async fn create_token(
         expires_at,
     };
     sessions::insert(&mut c, &session).await?;
+    drop(c);
+    crate::app::session::audit(&state, user.id, "auth.token_created", None, None).await?;
     Ok((
         StatusCode::CREATED,
         Json(TokenIssued {

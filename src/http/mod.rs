@@ -59,6 +59,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(preferences::mine, preferences::change_mine))
         .routes(routes!(preferences::of_user, preferences::change_of_user))
         .routes(routes!(preferences::consents))
+        .routes(routes!(admin::audit))
         .routes(routes!(openapi::document));
 
     OpenApiRouter::with_openapi(openapi::Base::openapi())

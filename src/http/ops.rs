@@ -43,7 +43,20 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
-    let mut response = next.run(request).await;
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let context = crate::telemetry::RequestContext {
+        source_ip: crate::auth::client::client_address(
+            peer,
+            request.headers(),
+            &state.settings.server.trusted_proxies,
+        )
+        .to_string(),
+        request_id: id.clone(),
+    };
+    let mut response = crate::telemetry::within(context, next.run(request)).await;
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     tracing::info!(

@@ -1,6 +1,6 @@
 //! Booking and the transitions of an appointment.
 
-use super::{optional_text, record, Lifecycle, LifecycleError, LifecycleResult};
+use super::{audited, optional_text, record, Lifecycle, LifecycleError, LifecycleResult};
 use crate::domain::{clean_reason, AppointmentStatus, CancelledBy, Role, Transition, Urgency};
 use crate::notify::{Event, Parties};
 use crate::store::appointments::{self, Appointment, NewAppointment};
@@ -84,6 +84,15 @@ impl Lifecycle {
             practitioner: &practitioner,
         };
         record(&mut tx, &Event::Booked(parties), &self.matrix, now).await?;
+        audited(
+            &mut tx,
+            actor,
+            "appointment.booked",
+            Some(appointment.id),
+            None,
+            now,
+        )
+        .await?;
         self.commit(tx).await?;
         tracing::info!(appointment_id = appointment.id, "appointment requested");
         Ok(appointment)
@@ -145,6 +154,12 @@ impl Lifecycle {
         };
         record(&mut tx, &event, &self.matrix, now).await?;
         self.replan_reminders(&mut tx, &parties, now).await?;
+        let action = if next == AppointmentStatus::Confirmed {
+            "appointment.accepted"
+        } else {
+            "appointment.declined"
+        };
+        audited(&mut tx, actor, action, Some(updated.id), None, now).await?;
         self.commit(tx).await?;
         tracing::info!(status = next.as_str(), "appointment decided");
         Ok(updated)
@@ -197,6 +212,15 @@ impl Lifecycle {
         )
         .await?;
         self.replan_reminders(&mut tx, &parties, now).await?;
+        audited(
+            &mut tx,
+            actor,
+            "appointment.cancelled",
+            Some(updated.id),
+            None,
+            now,
+        )
+        .await?;
         self.commit(tx).await?;
         tracing::info!(cancelled_by = by.as_str(), "appointment cancelled");
         Ok(updated)
@@ -259,6 +283,16 @@ impl Lifecycle {
         };
         record(&mut tx, &event, &self.matrix, now).await?;
         self.replan_reminders(&mut tx, &parties, now).await?;
+        let target = Some(format!("slot {}", slot.id));
+        audited(
+            &mut tx,
+            actor,
+            "appointment.rescheduled",
+            Some(updated.id),
+            target,
+            now,
+        )
+        .await?;
         self.commit(tx).await?;
         tracing::info!(version = updated.version, "appointment rescheduled");
         Ok(updated)

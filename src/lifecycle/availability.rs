@@ -1,7 +1,7 @@
 //! Practitioners' slots and availability alerts.
 
 use super::appointments::commit;
-use super::{optional_text, Lifecycle, LifecycleError, LifecycleResult};
+use super::{audited, optional_text, Lifecycle, LifecycleError, LifecycleResult};
 use crate::domain::{Role, SlotWindow, Timestamp};
 use crate::notify::Event;
 use crate::store::slots::{self, Slot};
@@ -70,6 +70,8 @@ impl Lifecycle {
             };
             self.record_alerts(&mut tx, &event, now).await?;
         }
+        let target = Some(format!("{} slots", created.len()));
+        audited(&mut tx, actor, "slots.added", None, target, now).await?;
         self.commit(tx).await?;
         Ok(created)
     }
@@ -93,6 +95,16 @@ impl Lifecycle {
             StoreError::MissingReference => LifecycleError::SlotInUse,
             other => other.into(),
         })?;
+        let now = self.clock.now();
+        audited(
+            &mut tx,
+            actor,
+            "slot.deleted",
+            None,
+            Some(format!("slot {id}")),
+            now,
+        )
+        .await?;
         commit(tx).await
     }
 
@@ -126,6 +138,15 @@ impl Lifecycle {
             note: note.as_deref(),
         };
         let n = self.record_alerts(&mut tx, &event, now).await?;
+        audited(
+            &mut tx,
+            actor,
+            "availability.announced",
+            None,
+            Some(format!("{n} patients")),
+            now,
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(n)
     }

@@ -207,6 +207,27 @@ impl Lifecycle {
     }
 }
 
+/// Appends to the audit log inside the caller's transaction, so the change and its record
+/// commit together.
+async fn audited(
+    tx: &mut Tx,
+    actor: &crate::store::users::User,
+    action: &str,
+    appointment_id: Option<i64>,
+    target: Option<String>,
+    now: crate::domain::Timestamp,
+) -> LifecycleResult<()> {
+    let event = store::audit::NewEvent {
+        actor_id: Some(actor.id),
+        action,
+        appointment_id,
+        target,
+        ..Default::default()
+    };
+    store::audit::append(tx.conn(), &event, now).await?;
+    Ok(())
+}
+
 /// Writes the notifications an event causes, inside the caller's transaction.
 async fn record(
     tx: &mut Tx,

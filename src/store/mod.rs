@@ -4,6 +4,7 @@
 //! Each engine has its own migrations under `migrations/`.
 
 pub mod appointments;
+pub mod audit;
 pub mod deliveries;
 pub mod follows;
 pub mod installation;

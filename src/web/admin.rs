@@ -96,7 +96,7 @@ pub async fn retry(
     action: Action<super::session::Empty>,
 ) -> PageResult {
     action.viewer.require(Role::Admin)?;
-    let outcome = crate::operations::retry_dead_delivery(&state, id)
+    let outcome = crate::operations::retry_dead_delivery(&state, action.viewer.user.id, id)
         .await
         .map(|_| "retried");
     Ok(finish(&action.back, outcome))

@@ -381,6 +381,9 @@ pub async fn sign_in(
 pub async fn sign_out(State(state): State<AppState>, action: Action<Empty>) -> PageResult {
     let mut c = state.store.acquire().await?;
     sessions::delete(&mut c, action.viewer.session_id).await?;
+    drop(c);
+    crate::app::session::audit(&state, action.viewer.user.id, "auth.signed_out", None, None)
+        .await?;
     let mut response = Redirect::to("/sign-in").into_response();
     let headers = response.headers_mut();
     headers.insert(SET_COOKIE, HeaderValue::from_static(CLEAR_SESSION_COOKIE));

@@ -142,3 +142,63 @@ on_both_engines_by_engine! {
         assert_ne!(r.headers()["x-request-id"], "a b<script>");
     }
 }
+
+crate::on_both_engines! {
+    async fn the_audit_log_records_who_did_what_from_where_and_cannot_be_edited(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.patient_with_phone().await;
+        let slot = app.slots(&doctor, &[48]).await[0];
+        // A booking, sent with our own request id; its reason never reaches the log.
+        let r = app.http.post(app.url("/api/v1/appointments")).bearer_auth(&patient.token)
+            .header("x-request-id", "booking-1")
+            .json(&json!({"slot_id": slot, "reason": "persistent back pain"})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let id = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+        app.post(&patient, &format!("/api/v1/appointments/{id}/cancel"), json!({})).await;
+        // A failed and a successful sign-in.
+        let (status, _) = app.call(None, reqwest::Method::POST, "/api/v1/auth/sign-in", Some(json!({"email": patient.email, "password": "not the password"}))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _) = app.call(None, reqwest::Method::POST, "/api/v1/auth/sign-in", Some(json!({"email": patient.email, "password": PASSWORD}))).await;
+        assert_eq!(status, StatusCode::OK);
+        app.call(Some(&patient), reqwest::Method::PUT, "/api/v1/me/preferences", Some(json!({"channels": {"reminders": {"sms": false}}}))).await;
+
+        let search = |query: String| {
+            let app = &app;
+            async move {
+                let (status, body) = app.get(&app.admin, &format!("/api/v1/admin/audit?{query}")).await;
+                assert_eq!(status, StatusCode::OK, "{body}");
+                body["events"].as_array().unwrap().iter().rev().map(|e| (e["action"].as_str().unwrap().to_owned(), e["actor_id"].as_i64(), e.clone())).collect::<Vec<_>>()
+            }
+        };
+        let about = search(format!("appointment_id={id}")).await;
+        let actions: Vec<_> = about.iter().map(|(a, actor, _)| (a.as_str(), *actor)).collect();
+        assert_eq!(actions, [
+            ("appointment.booked", Some(patient.id)),
+            ("appointment.accepted", Some(doctor.id)),
+            ("appointment.cancelled", Some(patient.id)),
+        ]);
+        let booked = &about[0].2;
+        assert_eq!((booked["source_ip"].as_str(), booked["request_id"].as_str()), (Some("127.0.0.1"), Some("booking-1")));
+        let mine: Vec<String> = search(format!("user_id={}", patient.id)).await.into_iter().map(|(a, _, _)| a).collect();
+        for expected in ["user.created", "auth.token_created", "appointment.booked", "appointment.cancelled", "auth.sign_in_failed", "auth.signed_in", "preferences.changed"] {
+            assert!(mine.iter().any(|a| a == expected), "{expected} in {mine:?}");
+        }
+        // By time: nothing before the start, everything from it.
+        let start = app.clock_now().minus(Duration::from_secs(1)).to_string();
+        assert!(search(format!("until={start}")).await.is_empty());
+        assert_eq!(search(format!("from={start}&appointment_id={id}")).await.len(), 3);
+        let (status, _) = app.get(&app.admin, "/api/v1/admin/audit?from=yesterday").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, _) = app.get(&patient, "/api/v1/admin/audit").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // No reason for the visit, no email, no password anywhere in it.
+        let (_, everything) = app.get(&app.admin, "/api/v1/admin/audit?limit=500").await;
+        let text = everything.to_string();
+        assert!(!text.contains("back pain") && !text.contains(&patient.email) && !text.contains("not the password"), "{text}");
+        // Append-only in the database itself.
+        let pool = app.store.pool();
+        assert!(sqlx::query("UPDATE audit_events SET action = 'x'").execute(pool).await.is_err());
+        assert!(sqlx::query("DELETE FROM audit_events").execute(pool).await.is_err());
+    }
+}

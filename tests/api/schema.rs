@@ -202,6 +202,8 @@ on_both_engines! { crate::preferences::with_inbound_secrets;
         call!(c, app, Some(&patient), pu.clone(), "/api/v1/admin/users/{id}/preferences", format!("/api/v1/admin/users/{me}/preferences"), Some(json!({})));
         call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/users/{id}/consents", format!("/api/v1/admin/users/{me}/consents"), None);
         call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/users/{id}/consents", "/api/v1/admin/users/999999/consents", None);
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/audit", "/api/v1/admin/audit?limit=5", None);
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/audit", "/api/v1/admin/audit?from=soon", None);
         call!(c, app, None, p.clone(), "/webhooks/sms/twilio", "/webhooks/sms/twilio", Some(json!({"From": "+33612345678", "Body": "STOP"})));
         call!(c, app, None, p.clone(), "/webhooks/sms/inbound", "/webhooks/sms/inbound", Some(json!({"from": "+33612345678", "body": "HELP"})));
         let help = json!({"from": "+33612345678", "to": "+33100000000", "body": "HELP", "id": "m-1"}).to_string();
