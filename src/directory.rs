@@ -79,3 +79,14 @@ pub async fn appointments_of(
     };
     Ok(appointments::list(c, party, status, limit).await?)
 }
+
+/// Accounts whose name or email contains `query`, newest first (admins).
+pub async fn find_users(
+    c: &mut crate::store::Conn,
+    query: Option<&str>,
+    role: Option<crate::domain::Role>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> crate::app::ApiResult<Vec<crate::store::users::User>> {
+    Ok(crate::store::users::search(c, query, role, before_id, limit).await?)
+}

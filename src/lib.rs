@@ -16,6 +16,7 @@ pub mod inbox;
 pub mod lifecycle;
 pub mod notify;
 pub mod operations;
+pub mod people;
 pub mod preferences;
 pub mod realtime;
 pub mod startup;
@@ -40,7 +41,7 @@ mod layers {
         &["delivery", "demo"],
         &["realtime"],
         &["app"],
-        &["inbox", "operations", "directory", "preferences"],
+        &["inbox", "operations", "directory", "preferences", "people"],
         &["http", "web"],
         &["startup"],
     ];

@@ -580,6 +580,11 @@ impl Dispatcher {
     ) -> Result<gate::Verdict, crate::store::StoreError> {
         use crate::store::preferences;
         let rules = &self.inner.rules;
+        if to.deactivated_at.is_some() {
+            return Ok(gate::Verdict::Suppress(
+                "suppressed: account deactivated".into(),
+            ));
+        }
         let category = crate::domain::Category::of(n.kind);
         let stored = preferences::choices(c, to.id).await?;
         let sms_opted_out = match &to.phone {

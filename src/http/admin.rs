@@ -7,6 +7,7 @@ use super::openapi::{BadRequest, Conflict, Forbidden, Invalid, NotFound, Unauthe
 use super::{page_limit, ApiError, ApiResult, AppState};
 use crate::accounts::{create_account, AccountError, NewAccount};
 use crate::domain::Channel;
+use crate::people::ProfileInput;
 use crate::store::audit::{AuditEvent, Search};
 use crate::store::deliveries::{JobFilter, JobState};
 use crate::store::users::User;
@@ -211,4 +212,119 @@ pub async fn audit(
         events,
         next_before,
     }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Part of a name or an email, any case.
+    q: Option<String>,
+    #[param(value_type = Option<crate::domain::Role>)]
+    role: Option<String>,
+    /// Cursor: only users with a smaller id (from `next_before`).
+    before: Option<i64>,
+    /// How many at most (1–500).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/admin/users`.
+#[derive(Serialize, ToSchema)]
+pub struct UserPage {
+    pub users: Vec<User>,
+    pub next_before: Option<i64>,
+}
+
+/// `GET /api/v1/admin/users`: find people, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/users",
+    tag = "admin",
+    summary = "Find accounts by name or email and role, newest first (admins)",
+    security(("bearer" = []), ("session" = [])),
+    params(UserQuery),
+    responses((status = 200, description = "One page", body = UserPage), BadRequest, Unauthenticated, Forbidden)
+)]
+pub async fn list_users(
+    State(state): State<AppState>,
+    _admin: As<AdminRole>,
+    ApiQuery(q): ApiQuery<UserQuery>,
+) -> ApiResult<Json<UserPage>> {
+    let role = q
+        .role
+        .as_deref()
+        .map(crate::domain::Role::parse)
+        .transpose()
+        .map_err(|e| ApiError::bad_request("invalid_query", e.0))?;
+    let limit = page_limit(q.limit, 50, 500)?;
+    let mut c = state.store.acquire().await?;
+    let users = crate::directory::find_users(&mut c, q.q.as_deref(), role, q.before, limit).await?;
+    let next_before = if users.len() as i64 == limit {
+        users.last().map(|u| u.id)
+    } else {
+        None
+    };
+    Ok(Json(UserPage { users, next_before }))
+}
+
+/// `PATCH /api/v1/admin/users/{id}`.
+#[utoipa::path(
+    patch,
+    path = "/admin/users/{id}",
+    tag = "admin",
+    summary = "Change an account's name, phone, zone, language or role (admins)",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The user")),
+    request_body = ProfileInput,
+    responses((status = 200, description = "The account now", body = User), BadRequest, Unauthenticated, Forbidden, NotFound, Invalid)
+)]
+pub async fn update_user(
+    State(state): State<AppState>,
+    admin: As<AdminRole>,
+    ApiPath(id): ApiPath<i64>,
+    Body(body): Body<ProfileInput>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        crate::people::update(&state, &admin.user, id, &body).await?,
+    ))
+}
+
+/// `POST /api/v1/admin/users/{id}/deactivate`.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/deactivate",
+    tag = "admin",
+    summary = "Deactivate an account: sessions and tokens end at once, no sign-in, no messages; history kept (admins)",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The user")),
+    responses((status = 200, description = "Deactivated", body = User), BadRequest, Unauthenticated, Forbidden, NotFound, Conflict)
+)]
+pub async fn deactivate_user(
+    State(state): State<AppState>,
+    admin: As<AdminRole>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        crate::people::deactivate(&state, &admin.user, id).await?,
+    ))
+}
+
+/// `POST /api/v1/admin/users/{id}/reactivate`.
+#[utoipa::path(
+    post,
+    path = "/admin/users/{id}/reactivate",
+    tag = "admin",
+    summary = "Reactivate an account (admins)",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "The user")),
+    responses((status = 200, description = "Active again", body = User), BadRequest, Unauthenticated, Forbidden, NotFound)
+)]
+pub async fn reactivate_user(
+    State(state): State<AppState>,
+    admin: As<AdminRole>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        crate::people::reactivate(&state, &admin.user, id).await?,
+    ))
 }

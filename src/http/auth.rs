@@ -286,3 +286,23 @@ pub async fn create_token(
 pub async fn me(me: CurrentUser) -> Json<User> {
     Json(me.user)
 }
+
+/// `PATCH /api/v1/me`.
+#[utoipa::path(
+    patch,
+    path = "/me",
+    tag = "auth",
+    summary = "Edit one's own name, phone, zone or language",
+    security(("bearer" = []), ("session" = [])),
+    request_body = crate::people::ProfileInput,
+    responses((status = 200, description = "The user now", body = User), BadRequest, Unauthenticated, Forbidden, Invalid)
+)]
+pub async fn update_me(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    super::extract::Body(body): super::extract::Body<crate::people::ProfileInput>,
+) -> ApiResult<Json<User>> {
+    Ok(Json(
+        crate::people::update(&state, &me.user, me.user.id, &body).await?,
+    ))
+}

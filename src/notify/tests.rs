@@ -11,6 +11,7 @@ fn user(id: i64, role: Role, phone: bool, tz: &str) -> User {
         phone: phone.then(|| PhoneNumber::parse("+33612345678").unwrap()),
         time_zone: TimeZone::parse(tz).unwrap(),
         language: Language::En,
+        deactivated_at: None,
     }
 }
 

@@ -81,7 +81,7 @@ pub async fn find(c: &mut Conn, token: &str, now: Timestamp) -> StoreResult<Opti
     let row = sqlx::query(&format!(
         "SELECT s.id AS session_id, s.kind, s.csrf_token, {} FROM sessions s
          JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = $1 AND s.expires_at > $2",
+         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL",
         users::COLUMNS
     ))
     .bind(hash_token(token))
@@ -100,4 +100,13 @@ pub async fn delete(c: &mut Conn, id: i64) -> StoreResult<()> {
         .execute(&mut *c)
         .await?;
     Ok(())
+}
+
+/// Ends every session and revokes every token of a user.
+pub async fn delete_all_of(c: &mut Conn, user_id: i64) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected())
 }

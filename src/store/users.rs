@@ -15,6 +15,8 @@ pub struct User {
     pub phone: Option<PhoneNumber>,
     pub time_zone: TimeZone,
     pub language: Language,
+    /// When an admin deactivated the account (no sign-in, no messages); absent when active.
+    pub deactivated_at: Option<Timestamp>,
 }
 
 /// What it takes to create a user; all fields already parsed.
@@ -28,7 +30,8 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
-pub(crate) const COLUMNS: &str = "u.id, u.role, u.name, u.email, u.phone, u.time_zone, u.language";
+pub(crate) const COLUMNS: &str =
+    "u.id, u.role, u.name, u.email, u.phone, u.time_zone, u.language, u.deactivated_at";
 
 pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
     Ok(<User as sqlx::FromRow<AnyRow>>::from_row(row)?)
@@ -58,6 +61,7 @@ pub async fn insert(c: &mut Conn, u: &NewUser, now: Timestamp) -> StoreResult<Us
         phone: u.phone.clone(),
         time_zone: u.time_zone,
         language: u.language,
+        deactivated_at: None,
     })
 }
 
@@ -72,7 +76,8 @@ pub async fn get(c: &mut Conn, id: i64) -> StoreResult<Option<User>> {
 /// Finds a user and their password hash by email, ignoring case.
 pub async fn find_credentials(c: &mut Conn, email: &str) -> StoreResult<Option<(User, String)>> {
     let row = sqlx::query(&format!(
-        "SELECT {COLUMNS}, u.password_hash FROM users u WHERE lower(u.email) = lower($1)"
+        "SELECT {COLUMNS}, u.password_hash FROM users u
+         WHERE lower(u.email) = lower($1) AND u.deactivated_at IS NULL"
     ))
     .bind(email.trim())
     .fetch_optional(&mut *c)
@@ -113,4 +118,71 @@ pub async fn lock(c: &mut Conn, backend: super::Backend, id: i64) -> StoreResult
     .fetch_optional(&mut *c)
     .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// A page of users, by id descending, whose name or email contains `query` (any case).
+pub async fn search(
+    c: &mut Conn,
+    query: Option<&str>,
+    role: Option<Role>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<User>> {
+    let pattern = query.map(|q| format!("%{}%", q.trim().to_lowercase()));
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM users u
+         WHERE (CAST($1 AS TEXT) IS NULL OR lower(u.name) LIKE $1 OR lower(u.email) LIKE $1)
+           AND (CAST($2 AS TEXT) IS NULL OR u.role = $2)
+           AND (CAST($3 AS BIGINT) IS NULL OR u.id < $3)
+         ORDER BY u.id DESC LIMIT $4"
+    ))
+    .bind(pattern)
+    .bind(role.map(|r| r.as_str()))
+    .bind(before_id)
+    .bind(limit)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Changes what is given of a user's profile (`phone: Some(None)` removes the number).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    pub name: Option<PersonName>,
+    pub phone: Option<Option<PhoneNumber>>,
+    pub time_zone: Option<TimeZone>,
+    pub language: Option<Language>,
+    pub role: Option<Role>,
+}
+
+pub async fn update_profile(c: &mut Conn, id: i64, p: &ProfileChange) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE users SET
+             name = COALESCE($1, name),
+             phone = CASE WHEN $2 = 1 THEN $3 ELSE phone END,
+             time_zone = COALESCE($4, time_zone),
+             language = COALESCE($5, language),
+             role = COALESCE($6, role)
+         WHERE id = $7",
+    )
+    .bind(p.name.as_ref().map(|n| n.as_str().to_owned()))
+    .bind(i64::from(p.phone.is_some()))
+    .bind(p.phone.clone().flatten().map(|n| n.as_str().to_owned()))
+    .bind(p.time_zone.map(|z| z.name()))
+    .bind(p.language.map(|l| l.code()))
+    .bind(p.role.map(|r| r.as_str()))
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Deactivates (`Some(now)`) or reactivates (`None`) an account.
+pub async fn set_deactivated(c: &mut Conn, id: i64, at: Option<Timestamp>) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET deactivated_at = $1 WHERE id = $2")
+        .bind(at.map(|t| t.millis()))
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
 }

@@ -480,6 +480,7 @@ fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
         phone: None,
         time_zone: TimeZone::parse("UTC").expect("sample zone"),
         language: Language::En,
+        deactivated_at: None,
     };
     let appointment = |status, by, reason: Option<&str>, calendar| {
         Payload::Appointment(AppointmentFacts {

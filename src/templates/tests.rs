@@ -17,6 +17,7 @@ fn user(id: i64, role: Role, name: &str, lang: Language, tz: &str) -> User {
         phone: Some(PhoneNumber::parse("+33612345678").unwrap()),
         time_zone: TimeZone::parse(tz).unwrap(),
         language: lang,
+        deactivated_at: None,
     }
 }
 

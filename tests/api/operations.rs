@@ -202,3 +202,71 @@ crate::on_both_engines! {
         assert!(sqlx::query("DELETE FROM audit_events").execute(pool).await.is_err());
     }
 }
+
+crate::on_both_engines! {
+    async fn admins_find_change_deactivate_and_reactivate_people(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let patient = app.patient_with_phone().await;
+        let others: Vec<_> = futures::future::join_all((0..3).map(|_| app.user(Role::Patient))).await;
+        // Find by part of the email, any case, paged, newest first.
+        let (status, page) = app.get(&app.admin, "/api/v1/admin/users?q=PATIENT&role=patient&limit=2").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let ids: Vec<i64> = page["users"].as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+        let mut newest: Vec<i64> = others.iter().map(|u| u.id).chain([patient.id]).collect();
+        newest.sort_unstable_by(|a, b| b.cmp(a));
+        assert_eq!(ids, newest[..2]);
+        let next = page["next_before"].as_i64().unwrap();
+        let (_, rest) = app.get(&app.admin, &format!("/api/v1/admin/users?q=patient&role=patient&before={next}")).await;
+        let rest: Vec<i64> = rest["users"].as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+        assert_eq!(rest, newest[2..]);
+        let (status, _) = app.get(&patient, "/api/v1/admin/users").await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        // An admin changes the zone, language and role; bad values are named.
+        let (status, changed) = app.call(Some(&app.admin), reqwest::Method::PATCH, &format!("/api/v1/admin/users/{}", others[0].id), Some(json!({"time_zone": "America/New_York", "language": "fr", "phone": "+1 212 555 0199"}))).await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+        assert_eq!((changed["time_zone"].as_str(), changed["language"].as_str(), changed["phone"].as_str()), (Some("America/New_York"), Some("fr"), Some("+12125550199")));
+        let (status, e) = app.call(Some(&app.admin), reqwest::Method::PATCH, &format!("/api/v1/admin/users/{}", others[0].id), Some(json!({"time_zone": "Mars/Olympus"}))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(e["detail"].as_str().unwrap().starts_with("time_zone:"), "{e}");
+        // Users edit their own profile, not their role.
+        let (status, me) = app.call(Some(&patient), reqwest::Method::PATCH, "/api/v1/me", Some(json!({"name": "Lucie Martin", "phone": null}))).await;
+        assert_eq!(status, StatusCode::OK, "{me}");
+        assert_eq!((me["name"].as_str(), me["phone"].clone()), (Some("Lucie Martin"), Value::Null));
+        let (status, _) = app.call(Some(&patient), reqwest::Method::PATCH, "/api/v1/me", Some(json!({"role": "admin"}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        app.call(Some(&patient), reqwest::Method::PATCH, "/api/v1/me", Some(json!({"phone": "+33 6 12 34 56 78"}))).await;
+
+        // Deactivating ends the sessions at once and stops messages; the history stays.
+        let slot = app.slots(&doctor, &[48]).await[0];
+        let id = app.book(&patient, slot).await;
+        app.drain().await;
+        let (status, off) = app.post(&app.admin, &format!("/api/v1/admin/users/{}/deactivate", patient.id), json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{off}");
+        assert!(off["deactivated_at"].is_string());
+        let (status, _) = app.get(&patient, "/api/v1/me").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the token no longer works");
+        let (status, e) = app.call(None, reqwest::Method::POST, "/api/v1/auth/sign-in", Some(json!({"email": patient.email, "password": PASSWORD}))).await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")), "the same answer as a wrong password");
+        app.post(&doctor, &format!("/api/v1/appointments/{id}/accept"), json!({})).await;
+        app.drain().await;
+        let held: Vec<_> = app.deliveries_of(id).await.into_iter()
+            .filter(|j| j["recipient_id"] == patient.id && j["kind"] == "appointment_confirmed")
+            .map(|j| (j["state"].clone(), j["last_error"].clone())).collect();
+        assert!(!held.is_empty() && held.iter().all(|h| *h == (json!("suppressed"), json!("suppressed: account deactivated"))), "{held:?}");
+        let (status, a) = app.get(&app.admin, &format!("/api/v1/appointments/{id}")).await;
+        assert_eq!((status, a["patient_id"].as_i64()), (StatusCode::OK, Some(patient.id)), "history kept");
+        let (status, e) = app.post(&app.admin, &format!("/api/v1/admin/users/{}/deactivate", app.admin.id), json!({})).await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::CONFLICT, Some("own_account")));
+        // Reactivated: signs in again.
+        let (status, _) = app.post(&app.admin, &format!("/api/v1/admin/users/{}/reactivate", patient.id), json!({})).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = app.call(None, reqwest::Method::POST, "/api/v1/auth/sign-in", Some(json!({"email": patient.email, "password": PASSWORD}))).await;
+        assert_eq!(status, StatusCode::OK);
+        // All of it is on the record.
+        let (_, log) = app.get(&app.admin, &format!("/api/v1/admin/audit?user_id={}", patient.id)).await;
+        let actions: Vec<&str> = log["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+        for expected in ["user.updated", "user.deactivated", "user.reactivated"] {
+            assert!(actions.contains(&expected), "{expected} in {actions:?}");
+        }
+    }
+}

@@ -212,6 +212,7 @@ fn dummy_user(zone: &str) -> carebell::store::users::User {
         phone: None,
         time_zone: carebell::domain::TimeZone::parse(zone).unwrap(),
         language: carebell::domain::Language::En,
+        deactivated_at: None,
     }
 }
 

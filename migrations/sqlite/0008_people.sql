@@ -1,0 +1,3 @@
+-- People: an account can be deactivated (no sign-in, no messages; its history kept) and
+-- reactivated.
+ALTER TABLE users ADD COLUMN deactivated_at INTEGER;
