@@ -330,6 +330,19 @@ impl Lifecycle {
         if dry_run {
             drop(tx); // rolled back
         } else {
+            // In the audit log with the import itself (no actor: an operator at the CLI).
+            let event = crate::store::audit::NewEvent {
+                action: "import",
+                target: Some(format!(
+                    "{} users, {} slots, {} appointments created; {} rejected",
+                    report.users_created,
+                    report.slots_created,
+                    report.appointments_created,
+                    report.rejected.len()
+                )),
+                ..Default::default()
+            };
+            crate::store::audit::append(tx.conn(), &event, self.clock.now()).await?;
             self.commit(tx).await?;
         }
         Ok(report)

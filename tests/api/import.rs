@@ -158,6 +158,11 @@ omar@old.example,haddad@old.example,{later},{later_end},maybe,,,,
         let token = r.json::<serde_json::Value>().await.unwrap()["token"].as_str().unwrap().to_owned();
         let mine: serde_json::Value = app.http.get(app.url("/api/v1/appointments")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
         assert_eq!(mine["appointments"].as_array().map(Vec::len), Some(2), "{mine}");
+        // The import is in the audit log, without anyone's data.
+        let (_, log) = app.get(&app.admin, "/api/v1/admin/audit").await;
+        let imports: Vec<_> = log["events"].as_array().unwrap().iter().filter(|e| e["action"] == "import").collect();
+        assert!(!imports.is_empty(), "{log}");
+        assert!(imports.iter().all(|e| e["actor_id"].is_null() && !e.to_string().contains("@old.example")), "{imports:?}");
         let _ = &engine;
     }
 }
