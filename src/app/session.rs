@@ -152,15 +152,16 @@ async fn audit_sign_in(
     actor_id: Option<i64>,
     subject_user_id: Option<i64>,
 ) -> ApiResult<()> {
-    let mut c = state.store.acquire().await?;
-    let event = crate::store::audit::NewEvent {
-        actor_id,
-        action,
-        subject_user_id,
-        ..Default::default()
-    };
-    crate::store::audit::append(&mut c, &event, state.clock.now()).await?;
-    Ok(())
+    append_event(
+        state,
+        crate::store::audit::NewEvent {
+            actor_id,
+            action,
+            subject_user_id,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 /// Appends an event by a signed-in user to the audit log.
@@ -171,14 +172,21 @@ pub async fn audit(
     subject_user_id: Option<i64>,
     target: Option<String>,
 ) -> ApiResult<()> {
+    append_event(
+        state,
+        crate::store::audit::NewEvent {
+            actor_id: Some(actor_id),
+            action,
+            subject_user_id,
+            target,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+async fn append_event(state: &AppState, event: crate::store::audit::NewEvent<'_>) -> ApiResult<()> {
     let mut c = state.store.acquire().await?;
-    let event = crate::store::audit::NewEvent {
-        actor_id: Some(actor_id),
-        action,
-        subject_user_id,
-        target,
-        ..Default::default()
-    };
     crate::store::audit::append(&mut c, &event, state.clock.now()).await?;
     Ok(())
 }
