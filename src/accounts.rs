@@ -107,12 +107,8 @@ pub async fn create_account(
     })
 }
 
-/// Sets the password of the account with this email (checked like a new one).
-pub async fn set_password(
-    store: &Store,
-    email: &str,
-    password: String,
-) -> Result<(), AccountError> {
+/// Refuses a password shorter than [`MIN_PASSWORD_CHARS`] or longer than 256 characters.
+pub fn check_password(password: &str) -> Result<(), AccountError> {
     let chars = password.chars().count();
     if !(MIN_PASSWORD_CHARS..=256).contains(&chars) {
         return Err(AccountError::Invalid {
@@ -120,6 +116,16 @@ pub async fn set_password(
             detail: format!("must be {MIN_PASSWORD_CHARS} to 256 characters"),
         });
     }
+    Ok(())
+}
+
+/// Sets the password of the account with this email (checked like a new one).
+pub async fn set_password(
+    store: &Store,
+    email: &str,
+    password: String,
+) -> Result<(), AccountError> {
+    check_password(&password)?;
     let mut c = store.acquire().await.map_err(AccountError::Store)?;
     let (user, _) = users::find_credentials(&mut c, email)
         .await

@@ -143,3 +143,41 @@ async fn set_active(state: &AppState, admin: &User, id: i64, active: bool) -> Ap
     tx.commit().await?;
     Ok(user)
 }
+
+/// `POST /api/v1/me/password`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    /// 10 to 256 characters.
+    pub new_password: String,
+}
+
+/// Changes one's own password: the current one is checked like a sign-in (same throttling,
+/// same answer when wrong), and every other session and token of the account ends.
+pub async fn change_password(
+    state: &AppState,
+    client: &crate::app::session::Client,
+    user: &User,
+    session_id: i64,
+    change: &PasswordChange,
+) -> ApiResult<()> {
+    crate::accounts::check_password(&change.new_password)
+        .map_err(|e| ApiError::unprocessable(format!("new_{e}")))?;
+    crate::app::session::authenticate(state, client, user.email.as_str(), &change.current_password)
+        .await?;
+    let hash = crate::auth::passwords::hash_password(change.new_password.clone()).await?;
+    let now = state.clock.now();
+    let mut tx = state.store.begin().await?;
+    users::set_password_hash(tx.conn(), user.id, &hash).await?;
+    let ended = sessions::delete_others_of(tx.conn(), user.id, session_id).await?;
+    let event = audit::NewEvent {
+        actor_id: Some(user.id),
+        action: "auth.password_changed",
+        target: Some(format!("{ended} other sessions ended")),
+        ..Default::default()
+    };
+    audit::append(tx.conn(), &event, now).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -306,3 +306,26 @@ pub async fn update_me(
         crate::people::update(&state, &me.user, me.user.id, &body).await?,
     ))
 }
+
+/// `POST /api/v1/me/password`.
+#[utoipa::path(
+    post,
+    path = "/me/password",
+    tag = "auth",
+    summary = "Change one's own password; every other session and token ends",
+    security(("bearer" = []), ("session" = [])),
+    request_body = crate::people::PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        BadRequest, WrongCredentials, Forbidden, Invalid, Throttled
+    )
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    client: Client,
+    me: CurrentUser,
+    Body(body): Body<crate::people::PasswordChange>,
+) -> ApiResult<StatusCode> {
+    crate::people::change_password(&state, &client, &me.user, me.session.id, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

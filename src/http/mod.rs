@@ -34,6 +34,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::sign_out))
         .routes(routes!(auth::create_token))
         .routes(routes!(auth::me, auth::update_me))
+        .routes(routes!(auth::change_password))
         .routes(routes!(slots::list_practitioners))
         .routes(routes!(slots::list_free))
         .routes(routes!(slots::follow, slots::unfollow))

@@ -110,3 +110,13 @@ pub async fn delete_all_of(c: &mut Conn, user_id: i64) -> StoreResult<u64> {
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Ends every session and token of a user but `keep` (the one in use).
+pub async fn delete_others_of(c: &mut Conn, user_id: i64, keep: i64) -> StoreResult<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep)
+        .execute(&mut *c)
+        .await?;
+    Ok(done.rows_affected())
+}

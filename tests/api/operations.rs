@@ -270,3 +270,30 @@ crate::on_both_engines! {
         }
     }
 }
+
+crate::on_both_engines! {
+    async fn a_password_change_checks_the_current_one_and_ends_every_other_session(app) {
+        let patient = app.user(Role::Patient).await;
+        let other_token = app.token_for(&patient.email).await;
+        let change = |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+        let (status, e) = app.post(&patient, "/api/v1/me/password", change("wrong password!", "a brand new password")).await;
+        assert_eq!((status, e["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_credentials")));
+        let (status, e) = app.post(&patient, "/api/v1/me/password", change(PASSWORD, "short")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(e["detail"].as_str().unwrap().starts_with("new_password:"), "{e}");
+        let (status, _) = app.post(&patient, "/api/v1/me/password", change(PASSWORD, "a brand new password")).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        // The session in use goes on; every other one ended.
+        assert_eq!(app.get(&patient, "/api/v1/me").await.0, StatusCode::OK);
+        let other = app.http.get(app.url("/api/v1/me")).bearer_auth(&other_token).send().await.unwrap();
+        assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+        let (status, _) = app.call(None, reqwest::Method::POST, "/api/v1/auth/sign-in", Some(json!({"email": patient.email, "password": PASSWORD}))).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the old password no longer works");
+        let (status, _) = app.call(None, reqwest::Method::POST, "/api/v1/auth/sign-in", Some(json!({"email": patient.email, "password": "a brand new password"}))).await;
+        assert_eq!(status, StatusCode::OK);
+        let (_, log) = app.get(&app.admin, &format!("/api/v1/admin/audit?user_id={}", patient.id)).await;
+        let changed = log["events"].as_array().unwrap().iter().find(|e| e["action"] == "auth.password_changed").expect("on the record").clone();
+        assert_eq!(changed["target"], "1 other sessions ended");
+        assert!(!log.to_string().contains("brand new"), "no password in the log");
+    }
+}

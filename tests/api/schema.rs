@@ -210,6 +210,8 @@ on_both_engines! { crate::preferences::with_inbound_secrets;
         call!(c, app, Some(&app.admin), pa.clone(), "/api/v1/admin/users/{id}", format!("/api/v1/admin/users/{me}"), Some(json!({"language": "en"})));
         call!(c, app, Some(&app.admin), pa.clone(), "/api/v1/admin/users/{id}", "/api/v1/admin/users/999999", Some(json!({})));
         let spare = app.user(Role::Patient).await;
+        call!(c, app, Some(&spare), p.clone(), "/api/v1/me/password", "/api/v1/me/password", Some(json!({"current_password": PASSWORD, "new_password": "x"})));
+        call!(c, app, Some(&spare), p.clone(), "/api/v1/me/password", "/api/v1/me/password", Some(json!({"current_password": PASSWORD, "new_password": "another long password"})));
         call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/users/{id}/deactivate", format!("/api/v1/admin/users/{}/deactivate", spare.id), None);
         call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/users/{id}/deactivate", format!("/api/v1/admin/users/{}/deactivate", app.admin.id), None);
         call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/users/{id}/reactivate", format!("/api/v1/admin/users/{}/reactivate", spare.id), None);
