@@ -38,6 +38,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("inbox.html", include_str!("../../web/templates/inbox.html")),
     (
+        "profile.html",
+        include_str!("../../web/templates/profile.html"),
+    ),
+    (
         "preferences.html",
         include_str!("../../web/templates/preferences.html"),
     ),

@@ -12,6 +12,7 @@ mod appointment;
 mod patient;
 mod practitioner;
 mod preferences;
+mod profile;
 mod session;
 mod view;
 
@@ -103,6 +104,8 @@ pub fn router(clinic: &ClinicSettings) -> Router<AppState> {
         .route("/practitioner/notify", post(practitioner::notify))
         .route("/admin", get(admin::page))
         .route("/admin/deliveries/{id}/retry", post(admin::retry))
+        .route("/profile", get(profile::page).post(profile::save))
+        .route("/profile/password", post(profile::password))
         .route(
             "/preferences",
             get(preferences::page).post(preferences::save),

@@ -546,3 +546,39 @@ on_both_engines! {
         }
     }
 }
+
+on_both_engines! {
+    async fn the_profile_page_changes_name_phone_zone_language_and_password(app) {
+        let patient = app.patient_with_phone().await;
+        let b = browser();
+        sign_in(&app, &b, &patient).await;
+        let html = b.get(app.url("/profile")).send().await.unwrap().text().await.unwrap();
+        // (The template escapes `/` in attribute values as `&#x2f;`.)
+        assert!(html.contains("value=\"+33612345678\"") && html.contains("value=\"Europe&#x2f;Paris\""), "the current values: {html}");
+        let dashboard = b.get(app.url("/patient")).send().await.unwrap().text().await.unwrap();
+        assert!(dashboard.contains("href=\"/profile\""));
+        let token = form_token(&html);
+        let post = |path: &'static str, fields: Vec<(&'static str, String)>| {
+            let b = b.clone();
+            let url = app.url(path);
+            async move { b.post(url).form(&fields).send().await.unwrap() }
+        };
+        // A zone that does not exist: back to the page with the reason.
+        let r = post("/profile", vec![("csrf_token", token.clone()), ("back", "/profile".into()), ("name", "Lucie Martin".into()), ("phone", "".into()), ("time_zone", "Mars/Olympus".into()), ("language", "en".into())]).await;
+        assert!(r.headers()[LOCATION].to_str().unwrap().contains("error=validation_failed"));
+        let r = post("/profile", vec![("csrf_token", token.clone()), ("back", "/profile".into()), ("name", "Lucie Martin".into()), ("phone", "".into()), ("time_zone", "Asia/Tokyo".into()), ("language", "fr".into())]).await;
+        assert!(r.headers()[LOCATION].to_str().unwrap().contains("ok=profile_saved"));
+        let (_, me) = app.get(&patient, "/api/v1/me").await;
+        assert_eq!((me["name"].as_str(), me["phone"].clone(), me["time_zone"].as_str(), me["language"].as_str()), (Some("Lucie Martin"), serde_json::Value::Null, Some("Asia/Tokyo"), Some("fr")));
+        let page = b.get(app.url("/profile?ok=profile_saved")).send().await.unwrap().text().await.unwrap();
+        assert!(page.contains("lang=\"fr\"") && page.contains("Votre profil est enregistré."), "now in French");
+        // The password: the browser's session goes on, the API token ends.
+        let r = post("/profile/password", vec![("csrf_token", token.clone()), ("back", "/profile".into()), ("current_password", PASSWORD.into()), ("new_password", "a brand new password".into())]).await;
+        assert!(r.headers()[LOCATION].to_str().unwrap().contains("ok=password_changed"), "{:?}", r.headers()[LOCATION]);
+        assert_eq!(b.get(app.url("/profile")).send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(app.get(&patient, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
+        // Without the page's token nothing changes.
+        let r = post("/profile", vec![("csrf_token", "forged".into()), ("name", "Mallory".into()), ("time_zone", "UTC".into()), ("language", "en".into())]).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}
