@@ -42,6 +42,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../web/templates/profile.html"),
     ),
     (
+        "people.html",
+        include_str!("../../web/templates/people.html"),
+    ),
+    (
         "preferences.html",
         include_str!("../../web/templates/preferences.html"),
     ),

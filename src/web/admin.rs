@@ -101,3 +101,89 @@ pub async fn retry(
         .map(|_| "retried");
     Ok(finish(&action.back, outcome))
 }
+
+#[derive(Deserialize, Default)]
+pub struct PeopleQuery {
+    q: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PersonView {
+    id: i64,
+    name: String,
+    email: String,
+    role: &'static str,
+    active: bool,
+}
+
+/// `GET /admin/people?q=`: accounts found by name or email, newest first, with their
+/// state and a button to deactivate or reactivate them.
+pub async fn people(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiQuery(q): ApiQuery<PeopleQuery>,
+    ApiQuery(outcome): ApiQuery<Outcome>,
+) -> PageResult {
+    viewer.require(Role::Admin)?;
+    let query = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let mut c = state.store.acquire().await?;
+    let found = crate::directory::find_users(&mut c, query, None, None, 100).await?;
+    drop(c);
+    let people: Vec<PersonView> = found
+        .iter()
+        .map(|u| PersonView {
+            id: u.id,
+            name: u.name.as_str().to_owned(),
+            email: u.email.as_str().to_owned(),
+            role: u.role.as_str(),
+            active: u.deactivated_at.is_none(),
+        })
+        .collect();
+    let back = match query {
+        Some(q) => format!(
+            "/admin/people?{}",
+            serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
+        ),
+        None => "/admin/people".to_owned(),
+    };
+    let base = frame(&state, &viewer, &back, &outcome).await?;
+    let body = state.pages.render(
+        "people.html",
+        viewer.lang(),
+        context! {
+            ..base,
+            ..context! {
+                query => query.unwrap_or_default(),
+                people => Value::from_serialize(&people),
+                me => viewer.user.id,
+            }
+        },
+    )?;
+    Ok(html(body))
+}
+
+/// `POST /admin/people/{id}/deactivate`.
+pub async fn deactivate(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    action: Action<super::session::Empty>,
+) -> PageResult {
+    action.viewer.require(Role::Admin)?;
+    let outcome = crate::people::deactivate(&state, &action.viewer.user, id)
+        .await
+        .map(|_| "deactivated");
+    Ok(finish(&action.back, outcome))
+}
+
+/// `POST /admin/people/{id}/reactivate`.
+pub async fn reactivate(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    action: Action<super::session::Empty>,
+) -> PageResult {
+    action.viewer.require(Role::Admin)?;
+    let outcome = crate::people::reactivate(&state, &action.viewer.user, id)
+        .await
+        .map(|_| "reactivated");
+    Ok(finish(&action.back, outcome))
+}

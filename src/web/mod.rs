@@ -104,6 +104,9 @@ pub fn router(clinic: &ClinicSettings) -> Router<AppState> {
         .route("/practitioner/notify", post(practitioner::notify))
         .route("/admin", get(admin::page))
         .route("/admin/deliveries/{id}/retry", post(admin::retry))
+        .route("/admin/people", get(admin::people))
+        .route("/admin/people/{id}/deactivate", post(admin::deactivate))
+        .route("/admin/people/{id}/reactivate", post(admin::reactivate))
         .route("/profile", get(profile::page).post(profile::save))
         .route("/profile/password", post(profile::password))
         .route(

@@ -582,3 +582,31 @@ on_both_engines! {
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
     }
 }
+
+on_both_engines! {
+    async fn the_admin_people_page_finds_deactivates_and_reactivates_an_account(app) {
+        let patient = app.user_with(Role::Patient, json!({"name": "Lucie Martin"})).await;
+        let b = browser();
+        sign_in(&app, &b, &app.admin).await;
+        let html = b.get(app.url("/admin/people?q=lucie")).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains(&format!("data-person=\"{}\" data-active=\"true\"", patient.id)), "found by name: {html}");
+        assert!(!html.contains(&format!("data-person=\"{}\"", app.admin.id)), "only who matches");
+        assert!(html.contains("<label for=\"q\">") && html.contains("role=\"search\""));
+        let token = form_token(&html);
+        let r = b.post(app.url(&format!("/admin/people/{}/deactivate", patient.id)))
+            .form(&[("csrf_token", token.as_str()), ("back", "/admin/people?q=lucie")]).send().await.unwrap();
+        assert!(r.headers()[LOCATION].to_str().unwrap().contains("ok=deactivated"));
+        assert_eq!(app.get(&patient, "/api/v1/me").await.0, StatusCode::UNAUTHORIZED, "their token ended");
+        let html = b.get(app.url("/admin/people?q=lucie")).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains(&format!("data-person=\"{}\" data-active=\"false\"", patient.id)));
+        assert!(html.contains(&format!("/admin/people/{}/reactivate", patient.id)));
+        let r = b.post(app.url(&format!("/admin/people/{}/reactivate", patient.id)))
+            .form(&[("csrf_token", token.as_str()), ("back", "/admin/people")]).send().await.unwrap();
+        assert!(r.headers()[LOCATION].to_str().unwrap().contains("ok=reactivated"));
+        // Someone else's page for it sends them home.
+        let other = browser();
+        sign_in(&app, &other, &patient).await;
+        let r = other.get(app.url("/admin/people")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    }
+}
