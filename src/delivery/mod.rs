@@ -580,11 +580,6 @@ impl Dispatcher {
     ) -> Result<gate::Verdict, crate::store::StoreError> {
         use crate::store::preferences;
         let rules = &self.inner.rules;
-        if to.deactivated_at.is_some() {
-            return Ok(gate::Verdict::Suppress(
-                "suppressed: account deactivated".into(),
-            ));
-        }
         let category = crate::domain::Category::of(n.kind);
         let stored = preferences::choices(c, to.id).await?;
         let sms_opted_out = match &to.phone {
@@ -606,6 +601,7 @@ impl Dispatcher {
             email_on: rules.enabled(&stored, category, Channel::Email),
             sms_on: rules.enabled(&stored, category, Channel::Sms),
             has_phone: to.phone.is_some(),
+            deactivated: to.deactivated_at.is_some(),
             sms_opted_out,
             quiet_hours,
             visit_starts_at,

@@ -3,6 +3,7 @@
 //! for good (`suppressed`, with the reason); quiet hours make it wait until they end.
 //!
 //! Rules, in order:
+//! 0. A deactivated account gets nothing: suppressed.
 //! 1. SMS to a number that answered STOP: suppressed.
 //! 2. A channel the recipient turned off for the category: suppressed, except in a
 //!    category nobody can turn off entirely (`preferences.required`), where the email
@@ -76,6 +77,8 @@ pub struct Facts {
     pub email_on: bool,
     pub sms_on: bool,
     pub has_phone: bool,
+    /// An admin deactivated the account.
+    pub deactivated: bool,
     pub sms_opted_out: bool,
     pub quiet_hours: QuietHours,
     /// The start of the visit the message is about, if any.
@@ -95,6 +98,9 @@ pub enum Verdict {
 }
 
 pub fn decide(rules: &Rules, f: &Facts) -> Verdict {
+    if f.deactivated {
+        return Verdict::Suppress("suppressed: account deactivated".into());
+    }
     let sms_reaches = f.sms_on && f.has_phone && !f.sms_opted_out;
     match f.channel {
         Channel::Sms if f.sms_opted_out => {
@@ -171,6 +177,7 @@ mod tests {
             email_on: true,
             sms_on: true,
             has_phone: true,
+            deactivated: false,
             sms_opted_out: false,
             quiet_hours: QuietHours {
                 start: LocalTime::at(21, 0),
@@ -214,6 +221,12 @@ mod tests {
             decide(&r, &f),
             Verdict::Send,
             "STOP leaves email as the one channel"
+        );
+        // A deactivated account gets nothing, not even a required category's email.
+        f.deactivated = true;
+        assert_eq!(
+            decide(&r, &f),
+            Verdict::Suppress("suppressed: account deactivated".into())
         );
         // Reminders are not required: email off means no email.
         let mut f = facts(Channel::Email, Category::Reminders, "2026-01-15T10:00:00Z");
