@@ -75,14 +75,14 @@ fn rules(state: &AppState) -> Rules {
 
 pub async fn view(state: &AppState, c: &mut Conn, user: &User) -> ApiResult<PreferenceView> {
     let rules = rules(state);
-    let chosen = stored::choices(c, user.id).await?;
-    let own = stored::own_quiet_hours(c, user.id).await?;
+    let stored::Chosen {
+        choices: chosen,
+        own_quiet_hours: own,
+        sms_opted_out,
+    } = stored::chosen_by(c, user.id).await?;
+    let sms_opted_out = user.phone.is_some() && sms_opted_out;
     let q = &state.settings.quiet_hours;
     let hours = own.unwrap_or(rules.quiet_hours);
-    let sms_opted_out = match &user.phone {
-        Some(p) => stored::is_opted_out(c, p.as_str()).await?,
-        None => false,
-    };
     Ok(PreferenceView {
         categories: Category::ALL
             .iter()

@@ -581,14 +581,10 @@ impl Dispatcher {
         use crate::store::preferences;
         let rules = &self.inner.rules;
         let category = crate::domain::Category::of(n.kind);
-        let stored = preferences::choices(c, to.id).await?;
-        let sms_opted_out = match &to.phone {
-            Some(p) => preferences::is_opted_out(c, p.as_str()).await?,
-            None => false,
-        };
-        let quiet_hours = preferences::own_quiet_hours(c, to.id)
-            .await?
-            .unwrap_or(rules.quiet_hours);
+        let chosen = preferences::chosen_by(c, to.id).await?;
+        let stored = &chosen.choices;
+        let sms_opted_out = to.phone.is_some() && chosen.sms_opted_out;
+        let quiet_hours = chosen.own_quiet_hours.unwrap_or(rules.quiet_hours);
         let visit_starts_at = match &n.data {
             crate::domain::payload::Payload::Appointment(a) => Some(a.starts_at),
             _ => None,
@@ -598,8 +594,8 @@ impl Dispatcher {
             channel: job.channel,
             now: self.inner.clock.now(),
             zone: to.time_zone,
-            email_on: rules.enabled(&stored, category, Channel::Email),
-            sms_on: rules.enabled(&stored, category, Channel::Sms),
+            email_on: rules.enabled(stored, category, Channel::Email),
+            sms_on: rules.enabled(stored, category, Channel::Sms),
             has_phone: to.phone.is_some(),
             deactivated: to.deactivated_at.is_some(),
             sms_opted_out,

@@ -42,6 +42,60 @@ pub async fn set_choice(
     Ok(())
 }
 
+/// Everything a recipient chose, read in one statement (the dispatcher reads it for every
+/// job): their stored choices, their own quiet hours, and whether their number said STOP.
+#[derive(Debug, Clone, Default)]
+pub struct Chosen {
+    pub choices: Vec<(Category, Channel, bool)>,
+    pub own_quiet_hours: Option<QuietHours>,
+    pub sms_opted_out: bool,
+}
+
+pub async fn chosen_by(c: &mut Conn, user_id: i64) -> StoreResult<Chosen> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        quiet_start: Option<i64>,
+        quiet_end: Option<i64>,
+        opted_out: i64,
+        category: Option<Category>,
+        channel: Option<Channel>,
+        enabled: Option<i64>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT u.quiet_start, u.quiet_end,
+                (SELECT COUNT(*) FROM sms_opt_outs o WHERE o.phone = u.phone) AS opted_out,
+                p.category, p.channel, p.enabled
+         FROM users u LEFT JOIN preferences p ON p.user_id = u.id
+         WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *c)
+    .await?;
+    let Some(first) = rows.first() else {
+        return Ok(Chosen::default());
+    };
+    Ok(Chosen {
+        own_quiet_hours: quiet_hours(first.quiet_start, first.quiet_end),
+        sms_opted_out: first.opted_out > 0,
+        choices: rows
+            .iter()
+            .filter_map(|r| Some((r.category?, r.channel?, r.enabled? != 0)))
+            .collect(),
+    })
+}
+
+fn quiet_hours(start: Option<i64>, end: Option<i64>) -> Option<QuietHours> {
+    let minutes = |m: i64| {
+        u16::try_from(m)
+            .ok()
+            .and_then(|m| LocalTime::from_minutes(m).ok())
+    };
+    Some(QuietHours {
+        start: minutes(start?)?,
+        end: minutes(end?)?,
+    })
+}
+
 /// The user's own quiet hours, when they chose some.
 pub async fn own_quiet_hours(c: &mut Conn, user_id: i64) -> StoreResult<Option<QuietHours>> {
     let row: Option<(Option<i64>, Option<i64>)> =
@@ -49,18 +103,7 @@ pub async fn own_quiet_hours(c: &mut Conn, user_id: i64) -> StoreResult<Option<Q
             .bind(user_id)
             .fetch_optional(&mut *c)
             .await?;
-    let minutes = |m: i64| {
-        u16::try_from(m)
-            .ok()
-            .and_then(|m| LocalTime::from_minutes(m).ok())
-    };
-    Ok(match row {
-        Some((Some(s), Some(e))) => match (minutes(s), minutes(e)) {
-            (Some(start), Some(end)) => Some(QuietHours { start, end }),
-            _ => None,
-        },
-        _ => None,
-    })
+    Ok(row.and_then(|(s, e)| quiet_hours(s, e)))
 }
 
 /// Sets (or, with `None`, clears back to the clinic's) the user's quiet hours.
@@ -76,15 +119,6 @@ pub async fn set_quiet_hours(
         .execute(&mut *c)
         .await?;
     Ok(())
-}
-
-pub async fn is_opted_out(c: &mut Conn, phone: &str) -> StoreResult<bool> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT opted_out_at FROM sms_opt_outs WHERE phone = $1")
-            .bind(phone)
-            .fetch_optional(&mut *c)
-            .await?;
-    Ok(found.is_some())
 }
 
 /// Opts a number out of SMS; `false` when it already was.
