@@ -18,7 +18,7 @@ use crate::domain::{
     AppointmentStatus, CancelledBy, Email, Language, PersonName, PhoneNumber, Role, SlotWindow,
     TimeZone, Timestamp, Urgency,
 };
-use crate::notify::{self, Parties};
+use crate::notify::Parties;
 use crate::store::appointments::{self, NewAppointment};
 use crate::store::users::{self, NewUser, User};
 use crate::store::{slots, Tx};
@@ -514,11 +514,7 @@ impl Lifecycle {
                 patient: &patient,
                 practitioner: &practitioner,
             };
-            for mut n in notify::plan_reminders(&parties, &self.reminder_offsets, now) {
-                self.around_quiet_hours(tx, &parties, &mut n, now).await?;
-                crate::store::notifications::insert(tx.conn(), &n, now).await?;
-                planned += 1;
-            }
+            planned += self.write_reminders(tx, &parties, now).await?;
         }
         Ok(Ok(Some(planned)))
     }

@@ -143,46 +143,45 @@ impl Lifecycle {
             store::reminders::follow_in_flight(tx.conn(), id, &in_flight, now).await?;
         }
         if parties.appointment.status == crate::domain::AppointmentStatus::Confirmed {
-            for mut n in notify::plan_reminders(parties, &self.reminder_offsets, now) {
-                self.around_quiet_hours(tx, parties, &mut n, now).await?;
-                store::notifications::insert(tx.conn(), &n, now).await?;
-            }
+            self.write_reminders(tx, parties, now).await?;
         }
         Ok(())
     }
 
-    /// A reminder whose email and SMS quiet hours would hold until too close to the visit
-    /// goes out just before they begin (`notify::choices::plan_around_quiet_hours`).
-    async fn around_quiet_hours(
+    /// Writes the reminders of a confirmed appointment. One whose email and SMS quiet hours
+    /// would hold until too close to the visit goes out just before they begin
+    /// (`notify::choices::plan_around_quiet_hours`); the patient's quiet hours are read
+    /// once for all of them. Returns how many were written.
+    async fn write_reminders(
         &self,
         tx: &mut Tx,
         parties: &notify::Parties<'_>,
-        n: &mut store::notifications::NewNotification,
         now: crate::domain::Timestamp,
-    ) -> LifecycleResult<()> {
-        let Some(due) = n.visible_from else {
-            return Ok(());
-        };
-        let to = if n.recipient_id == parties.patient.id {
-            parties.patient
-        } else {
-            parties.practitioner
-        };
+    ) -> LifecycleResult<usize> {
+        let planned = notify::plan_reminders(parties, &self.reminder_offsets, now);
+        if planned.is_empty() {
+            return Ok(0);
+        }
+        let to = parties.patient;
         let quiet = store::preferences::own_quiet_hours(tx.conn(), to.id)
             .await?
             .unwrap_or(self.choice_rules.quiet_hours);
-        let planned = notify::choices::plan_around_quiet_hours(
-            &self.choice_rules,
-            quiet,
-            to.time_zone,
-            due,
-            parties.appointment.starts_at,
-            now,
-        );
-        if planned != due {
-            n.jobs_due = Some(planned);
+        for mut n in planned.iter().cloned() {
+            debug_assert_eq!(n.recipient_id, to.id, "reminders go to the patient");
+            if let Some(due) = n.visible_from {
+                let at = notify::choices::plan_around_quiet_hours(
+                    &self.choice_rules,
+                    quiet,
+                    to.time_zone,
+                    due,
+                    parties.appointment.starts_at,
+                    now,
+                );
+                n.jobs_due = (at != due).then_some(at);
+            }
+            store::notifications::insert(tx.conn(), &n, now).await?;
         }
-        Ok(())
+        Ok(planned.len())
     }
 
     /// Commits a transaction that wrote notifications and wakes the dispatcher.
