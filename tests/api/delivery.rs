@@ -388,6 +388,7 @@ async fn sigterm_lets_in_flight_sends_finish_before_exit() {
     };
     let mut worker = tokio::process::Command::new(env!("CARGO_BIN_EXE_carebell"))
         .args(["worker", "--database-url", &url])
+        .envs(crate::helpers::WITHOUT_QUIET_HOURS_ENV)
         .env("CAREBELL__EMAIL__SMTP__HOST", "127.0.0.1")
         .env("CAREBELL__EMAIL__SMTP__PORT", peer.port.to_string())
         .env("CAREBELL__EMAIL__SMTP__SECURITY", "none")

@@ -395,6 +395,16 @@ impl TestApp {
     }
 }
 
+/// [`without_quiet_hours`] for a `carebell` process, as environment variables: the
+/// processes tests start run on the wall clock, which may be in a recipient's night.
+pub const WITHOUT_QUIET_HOURS_ENV: [(&str, &str); 2] = [
+    ("CAREBELL__QUIET_HOURS__START", "08:00"),
+    (
+        "CAREBELL__QUIET_HOURS__START_BETWEEN",
+        r#"["08:00", "08:00"]"#,
+    ),
+];
+
 /// Leaves the test settings as [`spawn_app_with`] makes them.
 pub fn as_they_are(_: &mut Settings) {}
 

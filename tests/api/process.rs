@@ -31,6 +31,7 @@ impl ServerProcess {
                 crate::helpers::scratch_dir("sms"),
             )
             .env("RUST_LOG", "warn")
+            .envs(crate::helpers::WITHOUT_QUIET_HOURS_ENV)
             .stdout(Stdio::piped());
         for (k, v) in env {
             command.env(k, v);

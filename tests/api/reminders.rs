@@ -247,8 +247,11 @@ on_both_engines_by_engine! {
 /// The operator command of the old system: lists, sends what is due, never twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reminders_command_lists_then_sends_once() {
+    // It runs on the wall clock, which may be in the patient's night: quiet hours off,
+    // here and for the command (they have their own tests).
     let app = crate::helpers::spawn_app_with(crate::helpers::Engine::Sqlite, |s| {
         s.reminders.offsets = vec![Duration::from_secs(50 * 60)];
+        crate::helpers::without_quiet_hours(s);
     })
     .await;
     // The command runs on the wall clock: confirm 10 minutes ago for a start 50 minutes
@@ -274,6 +277,7 @@ async fn the_reminders_command_lists_then_sends_once() {
             cmd.arg("--dry-run");
         }
         cmd.args(["--hours=1", "--database-url", &url]);
+        cmd.envs(crate::helpers::WITHOUT_QUIET_HOURS_ENV);
         cmd.env(
             "CAREBELL__EMAIL__OUTBOX_DIR",
             crate::helpers::scratch_dir("mail"),
