@@ -225,7 +225,7 @@ pub async fn build_dispatcher(
         let id = crate::store::installation::id(&mut c, clock.now())
             .await
             .context("reading the installation id")?;
-        let key = crate::store::installation::signing_key(&mut c, clock.now())
+        let key = crate::store::installation::signing_key(&mut c)
             .await
             .context("reading the link signing key")?;
         (id, key)

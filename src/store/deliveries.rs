@@ -101,21 +101,24 @@ pub struct JobFilter {
     pub limit: i64,
 }
 
+/// A job's state as operators see it: `suppressed` (stored as `voided` with
+/// `suppressed_at`) apart from the other voided jobs.
+const SHOWN_STATE: &str = "CASE WHEN j.suppressed_at IS NULL THEN j.state ELSE 'suppressed' END";
+
 pub async fn list(c: &mut Conn, f: &JobFilter) -> StoreResult<Vec<DeliveryJob>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT j.id, j.notification_id, n.recipient_id, n.kind, n.appointment_id, j.channel,
-                CASE WHEN j.suppressed_at IS NULL THEN j.state ELSE 'suppressed' END AS state,
+                {SHOWN_STATE} AS state,
                 j.due_at, j.attempts, j.last_error, j.created_at, j.updated_at,
                 j.in_flight_at_change, j.after_job_id
          FROM delivery_jobs j JOIN notifications n ON n.id = j.notification_id
-         WHERE (CAST($1 AS TEXT) IS NULL
-                OR CASE WHEN j.suppressed_at IS NULL THEN j.state ELSE 'suppressed' END = $1)
+         WHERE (CAST($1 AS TEXT) IS NULL OR {SHOWN_STATE} = $1)
            AND (CAST($2 AS TEXT) IS NULL OR j.channel = $2)
            AND (CAST($3 AS BIGINT) IS NULL OR n.recipient_id = $3)
            AND (CAST($4 AS BIGINT) IS NULL OR n.appointment_id = $4)
            AND (CAST($5 AS BIGINT) IS NULL OR j.id < $5)
-         ORDER BY j.id DESC LIMIT $6",
-    )
+         ORDER BY j.id DESC LIMIT $6"
+    ))
     // An absent filter is bound as NULL, never as a stand-in value.
     .bind(f.state.map(|s| s.as_str()))
     .bind(f.channel.map(|c| c.as_str()))
@@ -429,10 +432,9 @@ pub async fn get(c: &mut Conn, id: i64) -> StoreResult<Option<DeliveryJob>> {
 
 /// How many jobs there are by state (`suppressed` counted apart from `voided`) and channel.
 pub async fn counts(c: &mut Conn) -> StoreResult<Vec<(JobState, Channel, i64)>> {
-    Ok(sqlx::query_as(
-        "SELECT CASE WHEN suppressed_at IS NULL THEN state ELSE 'suppressed' END AS shown, channel, COUNT(*)
-         FROM delivery_jobs GROUP BY shown, channel",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SHOWN_STATE} AS shown, j.channel, COUNT(*) FROM delivery_jobs j GROUP BY shown, j.channel"
+    ))
     .fetch_all(&mut *c)
     .await?)
 }

@@ -25,9 +25,8 @@ pub async fn id(c: &mut Conn, now: Timestamp) -> StoreResult<String> {
 }
 
 /// The key that signs links in messages (unsubscribe): 32 random bytes, made once by
-/// whichever process asks first, kept beside the id.
-pub async fn signing_key(c: &mut Conn, now: Timestamp) -> StoreResult<Vec<u8>> {
-    id(c, now).await?;
+/// whichever process asks first, kept beside the id. Call [`id`] first: it makes the row.
+pub async fn signing_key(c: &mut Conn) -> StoreResult<Vec<u8>> {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
     sqlx::query(
