@@ -136,8 +136,13 @@ pub async fn change(
         }
     }
     let mut tx = state.store.begin().await?;
+    let backend = tx.backend();
     let c = tx.conn();
+    // One change of a user's choices at a time, so two at once cannot both record the
+    // same "on → off" (SQLite's write lock already does this; PostgreSQL needs the row).
+    crate::store::users::lock(c, backend, user.id).await?;
     let chosen = stored::choices(c, user.id).await?;
+    let mut changed = false;
     for (category, channels) in &change.channels {
         for channel in channels.keys() {
             if !CHOOSABLE.contains(channel) {
@@ -166,6 +171,7 @@ pub async fn change(
             let before = rules.enabled(&chosen, *category, *channel);
             stored::set_choice(c, user.id, *category, *channel, *on, now).await?;
             if before != *on {
+                changed = true;
                 stored::record(
                     c,
                     &ConsentChange {
@@ -192,6 +198,7 @@ pub async fn change(
         };
         stored::set_quiet_hours(c, user.id, hours).await?;
         if before != hours {
+            changed = true;
             stored::record(
                 c,
                 &ConsentChange {
@@ -209,14 +216,16 @@ pub async fn change(
             .await?;
         }
     }
-    let event = crate::store::audit::NewEvent {
-        actor_id: Some(actor.unwrap_or(user.id)).filter(|_| source != Source::UnsubscribeLink),
-        action: "preferences.changed",
-        subject_user_id: Some(user.id),
-        target: Some(format!("via {}", source.as_str())),
-        ..Default::default()
-    };
-    crate::store::audit::append(tx.conn(), &event, now).await?;
+    if changed {
+        let event = crate::store::audit::NewEvent {
+            actor_id: Some(actor.unwrap_or(user.id)).filter(|_| source != Source::UnsubscribeLink),
+            action: "preferences.changed",
+            subject_user_id: Some(user.id),
+            target: Some(format!("via {}", source.as_str())),
+            ..Default::default()
+        };
+        crate::store::audit::append(tx.conn(), &event, now).await?;
+    }
     let answer = view(state, tx.conn(), user).await?;
     tx.commit().await?;
     Ok(answer)

@@ -261,7 +261,6 @@ impl Store {
         Ok(self.pool.acquire().await?)
     }
 
-    /// Answers when the database does.
     /// Whether every migration this binary knows has been applied.
     pub async fn migrations_current(&self) -> StoreResult<bool> {
         let migrator = match self.backend {
@@ -278,6 +277,7 @@ impl Store {
             .all(|m| applied.contains(&m.version)))
     }
 
+    /// Answers when the database does.
     pub async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

@@ -607,3 +607,17 @@ on_both_engines! {
         assert_eq!(in_app, 1);
     }
 }
+
+on_both_engines! {
+    async fn the_same_change_sent_eight_times_at_once_is_recorded_once(app) {
+        let patient = app.patient_with_phone().await;
+        let body = json!({"channels": {"reminders": {"sms": false}}});
+        let answers = futures::future::join_all((0..8).map(|_| put_preferences(&app, &patient, body.clone()))).await;
+        assert!(answers.iter().all(|(s, _)| *s == StatusCode::OK), "{answers:?}");
+        let record = consents(&app, &patient).await;
+        assert_eq!(record.len(), 1, "one change, one entry: {record:?}");
+        let (_, log) = app.get(&app.admin, &format!("/api/v1/admin/audit?user_id={}", patient.id)).await;
+        let changes = log["events"].as_array().unwrap().iter().filter(|e| e["action"] == "preferences.changed").count();
+        assert_eq!(changes, 1, "{log}");
+    }
+}
