@@ -18,6 +18,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "notifications.html",
         include_str!("../../web/templates/notifications.html"),
     ),
+    ("bare.html", include_str!("../../web/templates/bare.html")),
     (
         "sign_in.html",
         include_str!("../../web/templates/sign_in.html"),
