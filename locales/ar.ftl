@@ -121,6 +121,19 @@ profile_password_hint = عشرة أحرف على الأقل. تنتهي جلسا
 profile_change_password = تغيير كلمة المرور
 ok-profile_saved = تم حفظ ملفك الشخصي.
 ok-password_changed = تم تغيير كلمة المرور. انتهت جلساتك الأخرى.
+reset_forgot = هل نسيت كلمة المرور؟
+reset_title = اختيار كلمة مرور جديدة
+reset_intro = اكتب عنوان البريد الإلكتروني لحسابك. سنرسل إليه رابطًا لاختيار كلمة مرور جديدة.
+reset_send = أرسل لي رابطًا
+reset_sent = إن كان هناك حساب يستخدم هذا العنوان، فالرابط في طريقه إليه. يعمل الرابط مرة واحدة، لمدة { $minutes } دقيقة.
+reset_new = كلمة المرور الجديدة
+reset_hint = عشرة أحرف على الأقل. تنتهي جميع جلسات حسابك ورموزه عند تعيينها.
+reset_repeat = كلمة المرور الجديدة مرة أخرى
+reset_mismatch = كلمتا المرور غير متطابقتين.
+reset_save = تعيين كلمة المرور
+reset_invalid = لا يمكن استخدام هذا الرابط: فهو غير صالح أو استُخدم من قبل أو انتهت صلاحيته.
+reset_again = طلب رابط جديد
+ok-password_reset = تم تعيين كلمة المرور الجديدة. سجّل الدخول بها.
 preferences = تفضيلات الرسائل
 preferences_intro = اختر كيف نتواصل معك لكل نوع من الرسائل. تبقى الإشعارات داخل التطبيق مفعّلة دائمًا.
 sms_opted_out = طلب رقمك منا إيقاف الرسائل النصية (STOP). أرسل START إلى رقمنا لتصلك من جديد.
@@ -306,10 +319,28 @@ new_availability-to-patient =
     .action = حجز وقت
 
 system_notice =
-    .subject = { $title }
+    .subject = { $has_sender ->
+        [yes] { $sender }: { $title }
+       *[no] { $title }
+    }
     .heading = { $title }
     .body = { $message }
-    .action = فتح لوحة التحكم
+    .next = { $has_sender ->
+        [yes] من { $sender }، { $clinic }.
+       *[no] من { $clinic }.
+    }
+    .action = فتح لوحة التحكم الخاصة بي
+    .sms = { $has_sender ->
+        [yes] { $clinic }، { $sender }:
+       *[no] { $clinic }:
+    } { $title }. { $message }
+
+password_reset =
+    .subject = إعادة تعيين كلمة المرور لدى { $clinic }
+    .heading = اختر كلمة مرور جديدة
+    .body = طلب أحدهم إعادة تعيين كلمة مرور حسابك لدى { $clinic }. يعمل الرابط مرة واحدة فقط، حتى { $expires }.
+    .next = إن لم تكن أنت من طلب ذلك، فتجاهل هذه الرسالة: تبقى كلمة مرورك كما هي.
+    .action = اختيار كلمة مرور جديدة
 
 free-times = { $count ->
     [zero] لا أوقات متاحة

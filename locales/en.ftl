@@ -121,6 +121,19 @@ profile_password_hint = At least 10 characters. Your other sessions and tokens e
 profile_change_password = Change the password
 ok-profile_saved = Your profile is saved.
 ok-password_changed = Your password is changed. Your other sessions have ended.
+reset_forgot = Forgot your password?
+reset_title = Choose a new password
+reset_intro = Type the email address of your account. We will send it a link to choose a new password.
+reset_send = Send me a link
+reset_sent = If an account uses this address, a link is on its way to it. The link works once, for { $minutes } minutes.
+reset_new = New password
+reset_hint = At least 10 characters. Every session and token of your account ends when you set it.
+reset_repeat = The new password again
+reset_mismatch = The two passwords are not the same.
+reset_save = Set the password
+reset_invalid = This link cannot be used: it is not valid, was already used or has expired.
+reset_again = Ask for a new link
+ok-password_reset = Your new password is set. Sign in with it.
 preferences = Message preferences
 preferences_intro = Choose how we reach you for each kind of message. In-app notifications always stay on.
 sms_opted_out = Your number asked us to stop text messages (STOP). Reply START to our number to receive them again.
@@ -175,7 +188,8 @@ error-internal_error = Something went wrong on our side. Please try again.
 ## Values: $clinic, $patient, $practitioner, $when, $previous, $status, $by, $urgency,
 ## $has_reason/$reason (what the practice typed), $online (yes: the patient may still
 ## cancel or move online), $has_phone/$phone (the clinic's), $link, and for availability
-## $count, $has_first/$first, $has_note/$note.
+## $count, $has_first/$first, $has_note/$note; for notices $title, $message,
+## $has_sender/$sender (the practitioner who wrote it); for a password reset $expires.
 
 booking_received-to-patient =
     .subject = Booking received: { $when }
@@ -313,10 +327,28 @@ new_availability-to-patient =
     .action = Book a time
 
 system_notice =
-    .subject = { $title }
+    .subject = { $has_sender ->
+        [yes] { $sender }: { $title }
+       *[no] { $title }
+    }
     .heading = { $title }
     .body = { $message }
-    .action = Open the dashboard
+    .next = { $has_sender ->
+        [yes] From { $sender }, { $clinic }.
+       *[no] From { $clinic }.
+    }
+    .action = Open my dashboard
+    .sms = { $has_sender ->
+        [yes] { $clinic }, { $sender }:
+       *[no] { $clinic }:
+    } { $title }. { $message }
+
+password_reset =
+    .subject = Reset your password at { $clinic }
+    .heading = Choose a new password
+    .body = Someone asked to reset the password of your { $clinic } account. The link works once, until { $expires }.
+    .next = If it was not you, ignore this message: your password stays as it is.
+    .action = Choose a new password
 
 free-times = { $count ->
     [one] { $count } free time

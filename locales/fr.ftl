@@ -121,6 +121,19 @@ profile_password_hint = Au moins 10 caractères. Vos autres sessions et jetons p
 profile_change_password = Changer le mot de passe
 ok-profile_saved = Votre profil est enregistré.
 ok-password_changed = Votre mot de passe est changé. Vos autres sessions ont pris fin.
+reset_forgot = Mot de passe oublié ?
+reset_title = Choisir un nouveau mot de passe
+reset_intro = Saisissez l'adresse e-mail de votre compte. Nous y enverrons un lien pour choisir un nouveau mot de passe.
+reset_send = Envoyez-moi un lien
+reset_sent = Si un compte utilise cette adresse, un lien est en route vers elle. Le lien fonctionne une seule fois, pendant { $minutes } minutes.
+reset_new = Nouveau mot de passe
+reset_hint = Au moins 10 caractères. Toutes les sessions et tous les jetons de votre compte prennent fin quand vous le définissez.
+reset_repeat = Le nouveau mot de passe, à nouveau
+reset_mismatch = Les deux mots de passe ne sont pas identiques.
+reset_save = Définir le mot de passe
+reset_invalid = Ce lien ne peut pas être utilisé : il n'est pas valide, a déjà servi ou a expiré.
+reset_again = Demander un nouveau lien
+ok-password_reset = Votre nouveau mot de passe est défini. Connectez-vous avec.
 preferences = Préférences de messages
 preferences_intro = Choisissez comment nous vous joignons pour chaque type de message. Les notifications dans l’application restent toujours actives.
 sms_opted_out = Votre numéro nous a demandé d’arrêter les SMS (STOP). Répondez START à notre numéro pour les recevoir à nouveau.
@@ -306,10 +319,28 @@ new_availability-to-patient =
     .action = Réserver un créneau
 
 system_notice =
-    .subject = { $title }
+    .subject = { $has_sender ->
+        [yes] { $sender } : { $title }
+       *[no] { $title }
+    }
     .heading = { $title }
     .body = { $message }
-    .action = Ouvrir le tableau de bord
+    .next = { $has_sender ->
+        [yes] De la part de { $sender }, { $clinic }.
+       *[no] De la part de { $clinic }.
+    }
+    .action = Ouvrir mon tableau de bord
+    .sms = { $has_sender ->
+        [yes] { $clinic }, { $sender } :
+       *[no] { $clinic } :
+    } { $title }. { $message }
+
+password_reset =
+    .subject = Réinitialisez votre mot de passe chez { $clinic }
+    .heading = Choisissez un nouveau mot de passe
+    .body = Quelqu'un a demandé à réinitialiser le mot de passe de votre compte { $clinic }. Le lien fonctionne une seule fois, jusqu'au { $expires }.
+    .next = Si ce n'était pas vous, ignorez ce message : votre mot de passe reste inchangé.
+    .action = Choisir un nouveau mot de passe
 
 free-times = { $count ->
     [one] { $count } créneau libre

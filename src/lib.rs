@@ -19,6 +19,7 @@ pub mod operations;
 pub mod people;
 pub mod preferences;
 pub mod realtime;
+pub mod recovery;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
@@ -41,7 +42,14 @@ mod layers {
         &["delivery", "demo"],
         &["realtime"],
         &["app"],
-        &["inbox", "operations", "directory", "preferences", "people"],
+        &[
+            "inbox",
+            "operations",
+            "directory",
+            "preferences",
+            "people",
+            "recovery",
+        ],
         &["http", "web"],
         &["startup"],
     ];

@@ -84,7 +84,7 @@ pub async fn view(state: &AppState, c: &mut Conn, user: &User) -> ApiResult<Pref
     let q = &state.settings.quiet_hours;
     let hours = own.unwrap_or(rules.quiet_hours);
     Ok(PreferenceView {
-        categories: Category::ALL
+        categories: Category::CHOOSABLE
             .iter()
             .map(|k| CategoryChoice {
                 category: *k,
@@ -144,6 +144,12 @@ pub async fn change(
     let chosen = stored::choices(c, user.id).await?;
     let mut changed = false;
     for (category, channels) in &change.channels {
+        if !category.is_choosable() {
+            return Err(ApiError::unprocessable(format!(
+                "channels.{}: account messages (a password reset) cannot be turned off",
+                category.as_str()
+            )));
+        }
         for channel in channels.keys() {
             if !CHOOSABLE.contains(channel) {
                 return Err(ApiError::unprocessable(format!(

@@ -1,5 +1,6 @@
 //! Signatures: the unsubscribe links carebell puts in emails (HMAC-SHA256 with this
-//! installation's key, bound to user, category and channel), and the signatures providers
+//! installation's key, bound to user, category and channel), the password reset links
+//! (bound to the reset and its user), and the signatures providers
 //! put on what they post to us: Twilio's `X-Twilio-Signature` (HMAC-SHA1 over the URL and
 //! the sorted form parameters, base64) and the webhook provider's
 //! `X-Carebell-Signature: sha256=<hex>` over the body.
@@ -46,6 +47,24 @@ pub fn verify_unsubscribe(key: &[u8], token: &str) -> Option<(i64, Category, Cha
     let expected_sig = expected.rsplit_once('.')?.1;
     constant_time_eq(sig.as_bytes(), expected_sig.as_bytes())
         .then_some((user_id, category, channel))
+}
+
+/// A password reset link's token: `<reset id>.<user id>.<signature>`, URL-safe. Nothing
+/// of it is stored: the reset row says whether it is still unused and unexpired.
+pub fn reset_token(key: &[u8], reset_id: i64, user_id: i64) -> String {
+    let body = format!("{reset_id}.{user_id}");
+    let sig = sha256(key, &[b"password-reset:", body.as_bytes()]);
+    format!("{body}.{}", URL_SAFE_NO_PAD.encode(sig))
+}
+
+/// The reset and user a token names, if carebell signed it.
+pub fn verify_reset(key: &[u8], token: &str) -> Option<(i64, i64)> {
+    let (body, sig) = token.trim().rsplit_once('.')?;
+    let (reset, user) = body.split_once('.')?;
+    let (reset_id, user_id): (i64, i64) = (reset.parse().ok()?, user.parse().ok()?);
+    let expected = reset_token(key, reset_id, user_id);
+    let expected_sig = expected.rsplit_once('.')?.1;
+    constant_time_eq(sig.as_bytes(), expected_sig.as_bytes()).then_some((reset_id, user_id))
 }
 
 /// Twilio's signature of a form POST: base64(HMAC-SHA1(auth token, URL followed by every
@@ -100,6 +119,21 @@ mod tests {
         assert_eq!(verify_unsubscribe(key, &other_category), None);
         assert_eq!(verify_unsubscribe(b"another key", &t), None);
         assert_eq!(verify_unsubscribe(key, "garbage"), None);
+    }
+
+    #[test]
+    fn a_reset_token_is_bound_to_its_reset_and_user_and_key() {
+        let key = b"0123456789abcdef0123456789abcdef";
+        let t = reset_token(key, 7, 42);
+        assert_eq!(verify_reset(key, &t), Some((7, 42)));
+        assert_eq!(verify_reset(key, &t.replacen("7.", "8.", 1)), None);
+        assert_eq!(verify_reset(key, &t.replacen(".42.", ".43.", 1)), None);
+        assert_eq!(verify_reset(b"another key", &t), None);
+        assert_eq!(verify_reset(key, "7.42"), None);
+        assert_eq!(verify_reset(key, ""), None);
+        assert!(t
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
     }
 
     /// The example in Twilio's documentation of request validation (its code samples).

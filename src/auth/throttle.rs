@@ -44,6 +44,17 @@ pub struct SignInThrottle {
     per_address: u32,
     window: Duration,
     rate: DefaultKeyedRateLimiter<IpAddr>,
+    resets_per_account: u32,
+    resets_per_address: u32,
+}
+
+/// Whether a password reset request may send its email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetAllowance {
+    Send,
+    /// The address asked for has had its share of emails in this window: answer the same,
+    /// send nothing.
+    Quiet,
 }
 
 impl SignInThrottle {
@@ -55,7 +66,56 @@ impl SignInThrottle {
             per_address: s.max_failures_per_address,
             window: s.failure_window,
             rate: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            resets_per_account: s.password_resets_per_account,
+            resets_per_address: s.password_resets_per_address,
         }
+    }
+
+    /// Counts a password reset request against the client's address (`Err(wait)` when it
+    /// is over `auth.password_resets_per_address`) and the address asked for, whether or not
+    /// an account has it, so the answer tells nothing about who has an account.
+    pub async fn reserve_reset(
+        &self,
+        store: &Store,
+        client: IpAddr,
+        email: &str,
+        now: Timestamp,
+    ) -> StoreResult<Result<ResetAllowance, Duration>> {
+        let mut c = store.acquire().await?;
+        let address_key = format!("reset-address:{client}");
+        if let Some(wait) = db::reserve(
+            &mut c,
+            &address_key,
+            self.resets_per_address,
+            self.window,
+            now,
+        )
+        .await?
+        {
+            return Ok(Err(wait));
+        }
+        let email_key = format!("reset-account:{}", email.trim().to_lowercase());
+        let over = db::reserve(
+            &mut c,
+            &email_key,
+            self.resets_per_account,
+            self.window,
+            now,
+        )
+        .await?
+        .is_some();
+        Ok(Ok(if over {
+            ResetAllowance::Quiet
+        } else {
+            ResetAllowance::Send
+        }))
+    }
+
+    /// The owner proved they hold the account's mailbox (a password reset): the failed
+    /// sign-ins strangers made against the account are forgotten.
+    pub async fn forgive_account(&self, store: &Store, email: &str) -> StoreResult<()> {
+        let mut c = store.acquire().await?;
+        db::clear(&mut c, &format!("account:{}", email.trim().to_lowercase())).await
     }
 
     /// The request-rate limit per address; `Err(wait)` when over it.
@@ -121,7 +181,11 @@ impl SignInThrottle {
     pub async fn prune(&self, store: &Store, now: Timestamp) -> StoreResult<u64> {
         let mut c = store.acquire().await?;
         let device_max_age = Duration::from_secs(crate::auth::client::DEVICE_COOKIE_MAX_AGE_S);
-        db::prune(&mut c, now, self.window, device_max_age).await
+        let counters = db::prune(&mut c, now, self.window, device_max_age).await?;
+        // Expired resets are kept a day, so that their link still says "expired".
+        let day = Duration::from_secs(86_400);
+        let resets = crate::store::password_resets::prune(&mut c, now.minus(day)).await?;
+        Ok(counters + resets)
     }
 
     /// Prunes every `every` until `shutdown`, so that guesses at random emails and

@@ -100,6 +100,10 @@ impl Settings {
         if self.auth.api_token_ttl < Duration::from_secs(60) {
             bail!("invalid value for auth.api_token_ttl: at least 1 minute");
         }
+        let reset = self.auth.password_reset_ttl;
+        if reset < Duration::from_secs(60) || reset > Duration::from_secs(86_400) {
+            bail!("invalid value for auth.password_reset_ttl: from 1 minute to 24 hours");
+        }
         let offsets = &self.reminders.offsets;
         if offsets.len() > 10
             || offsets

@@ -461,6 +461,15 @@ pub struct AuthSettings {
     /// Requests per minute one client address may make to the sign-in and token endpoints,
     /// whatever their outcome (in memory, per instance). Default 30.
     pub requests_per_minute_per_address: u32,
+    /// How long a password reset link works (once). Default `30m`.
+    #[serde(with = "humantime_serde")]
+    pub password_reset_ttl: Duration,
+    /// Reset emails asked for one address within `auth.failure_window`; later requests get
+    /// the same answer and send nothing. Default 3.
+    pub password_resets_per_account: u32,
+    /// Password reset requests from one client address within `auth.failure_window`, over
+    /// all addresses asked for; then `429`. Default 10.
+    pub password_resets_per_address: u32,
 }
 
 /// Logging.
@@ -526,6 +535,9 @@ impl Default for AuthSettings {
             max_failures_per_address: 20,
             failure_window: Duration::from_secs(15 * 60),
             requests_per_minute_per_address: 30,
+            password_reset_ttl: Duration::from_secs(30 * 60),
+            password_resets_per_account: 3,
+            password_resets_per_address: 10,
         }
     }
 }

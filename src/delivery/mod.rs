@@ -497,6 +497,13 @@ impl Dispatcher {
                 return Err(JobError::Deferred(until, reason))
             }
         }
+        if let crate::domain::payload::Payload::Account(a) = &n.data {
+            if a.expires_at <= me.clock.now() {
+                return Err(JobError::Dropped(
+                    "the reset link expired before it could be sent".into(),
+                ));
+            }
+        }
         if n.kind == NotificationKind::AppointmentReminder {
             // Checked and marked in one statement: a cancel that commits first voids it, one
             // that commits later finds it handed over and makes its own message follow.

@@ -55,6 +55,7 @@ string_enum!(
         AppointmentReminder => "appointment_reminder",
         NewAvailability => "new_availability",
         SystemNotice => "system_notice",
+        PasswordReset => "password_reset",
     }
 );
 

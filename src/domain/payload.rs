@@ -14,6 +14,7 @@ pub enum Payload {
     Appointment(AppointmentFacts),
     Availability(AvailabilityFacts),
     Notice(NoticeFacts),
+    Account(AccountFacts),
 }
 
 /// An appointment as it is after the change the notification tells about.
@@ -57,11 +58,28 @@ pub struct AvailabilityFacts {
     pub note: Option<String>,
 }
 
-/// A notice written by a person (reserved for clinic notices).
+/// A notice written by a person: its title and text in the reader's language (chosen
+/// from the languages it was written in when it was planned).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoticeFacts {
     pub title: String,
     pub message: String,
+    /// The notice it belongs to (absent on notices written before notices were sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_id: Option<i64>,
+    /// The practitioner who wrote it; absent for the clinic's own notices.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_name: Option<String>,
+}
+
+/// A message about the reader's own account. Its link is made when it is rendered (a
+/// password reset link is signed then), so nothing secret is stored here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountFacts {
+    /// The password reset the message offers.
+    pub reset_id: i64,
+    /// Until when its link works.
+    pub expires_at: Timestamp,
 }
 
 /// The change an iCalendar file makes (RFC 5546 method).
@@ -116,6 +134,12 @@ mod tests {
             Payload::Notice(NoticeFacts {
                 title: "Closed".into(),
                 message: "On Monday".into(),
+                notice_id: Some(7),
+                sender_name: None,
+            }),
+            Payload::Account(AccountFacts {
+                reset_id: 9,
+                expires_at: t,
             }),
         ];
         for p in all {

@@ -13,6 +13,7 @@ string_enum!(
         Reminders => "reminders",
         Availability => "availability",
         Notices => "notices",
+        Account => "account",
     }
 );
 
@@ -24,6 +25,7 @@ impl Category {
             K::AppointmentReminder => Category::Reminders,
             K::NewAvailability => Category::Availability,
             K::SystemNotice => Category::Notices,
+            K::PasswordReset => Category::Account,
             K::BookingReceived
             | K::AppointmentRequested
             | K::AppointmentConfirmed
@@ -33,6 +35,19 @@ impl Category {
             | K::AppointmentCancelled
             | K::AppointmentModified => Category::AppointmentUpdates,
         }
+    }
+
+    /// The categories a recipient chooses channels for. `Account` is not one: a message
+    /// about one's own account that one asked for (a password reset) always goes by email.
+    pub const CHOOSABLE: &'static [Category] = &[
+        Category::AppointmentUpdates,
+        Category::Reminders,
+        Category::Availability,
+        Category::Notices,
+    ];
+
+    pub fn is_choosable(&self) -> bool {
+        Self::CHOOSABLE.contains(self)
     }
 
     /// Messages not about the recipient's own appointment: their emails carry one-click
@@ -56,7 +71,13 @@ pub fn preference_key(input: &str) -> Result<(Category, Channel), ParseError> {
     if !CHOOSABLE.contains(&channel) {
         return Err(ParseError::new(format!("{input:?}: in-app is always on")));
     }
-    Ok((Category::parse(category)?, channel))
+    let category = Category::parse(category)?;
+    if !category.is_choosable() {
+        return Err(ParseError::new(format!(
+            "{input:?}: account messages cannot be turned off"
+        )));
+    }
+    Ok((category, channel))
 }
 
 /// A time of day on the wall clock, to the minute.

@@ -79,7 +79,7 @@ described! {
     );
     Category => one_of(
         "A group of messages a recipient chooses channels for",
-        Category::ALL.iter().map(|c| c.as_str()),
+        Category::CHOOSABLE.iter().map(|c| c.as_str()),
     );
 }
 

@@ -27,6 +27,12 @@ pub struct TokenIssued {
     pub user: User,
 }
 
+/// `POST /auth/password-reset`: the same whether or not an account has the address.
+#[derive(Serialize, ToSchema)]
+pub struct ResetRequested {
+    pub detail: &'static str,
+}
+
 /// `GET /healthz`.
 #[derive(Serialize, ToSchema)]
 pub struct Health {

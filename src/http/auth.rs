@@ -4,10 +4,11 @@
 //! state-changing request must echo in `X-CSRF-Token`. Integrations get a bearer token
 //! (`Authorization: Bearer …`), which browsers never attach on their own, so no CSRF.
 
-use super::answers::{SignedIn, TokenIssued};
+use super::answers::{ResetRequested, SignedIn, TokenIssued};
 use super::extract::Body;
 use super::openapi::{
-    BadRequest, Forbidden, Invalid, Throttled, Unauthenticated, WrongCredentials,
+    BadRequest, Forbidden, Invalid, ResetRefused, ResetThrottled, Throttled, Unauthenticated,
+    WrongCredentials,
 };
 use super::{ApiError, ApiResult, AppState};
 use crate::app::session::{
@@ -327,5 +328,52 @@ pub async fn change_password(
     Body(body): Body<crate::people::PasswordChange>,
 ) -> ApiResult<StatusCode> {
     crate::people::change_password(&state, &client, &me.user, me.session.id, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/auth/password-reset`: emails a reset link if an account has the address.
+#[utoipa::path(
+    post,
+    path = "/auth/password-reset",
+    tag = "auth",
+    summary = "Email a password reset link (the same answer whether or not an account has the address)",
+    request_body = crate::recovery::ResetRequest,
+    responses(
+        (status = 202, description = "Accepted: if an account has the address, a link is on its way", body = ResetRequested),
+        BadRequest, Invalid, ResetThrottled
+    )
+)]
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    client: Client,
+    Body(body): Body<crate::recovery::ResetRequest>,
+) -> ApiResult<(StatusCode, Json<ResetRequested>)> {
+    crate::recovery::request(&state, &client, &body.email).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ResetRequested {
+            detail: "if an account has this address, a link to choose a new password is on its way; it works once, for a limited time",
+        }),
+    ))
+}
+
+/// `POST /api/v1/auth/password-reset/complete`: sets the new password with the link's token.
+#[utoipa::path(
+    post,
+    path = "/auth/password-reset/complete",
+    tag = "auth",
+    summary = "Set a new password with a reset link's token; every session and token of the account ends",
+    request_body = crate::recovery::ResetCompletion,
+    responses(
+        (status = 204, description = "The password is set; sign in with it"),
+        ResetRefused, Invalid, Throttled
+    )
+)]
+pub async fn complete_password_reset(
+    State(state): State<AppState>,
+    client: Client,
+    Body(body): Body<crate::recovery::ResetCompletion>,
+) -> ApiResult<StatusCode> {
+    crate::recovery::complete(&state, &client, &body).await?;
     Ok(StatusCode::NO_CONTENT)
 }

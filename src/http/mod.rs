@@ -35,6 +35,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::create_token))
         .routes(routes!(auth::me, auth::update_me))
         .routes(routes!(auth::change_password))
+        .routes(routes!(auth::request_password_reset))
+        .routes(routes!(auth::complete_password_reset))
         .routes(routes!(slots::list_practitioners))
         .routes(routes!(slots::list_free))
         .routes(routes!(slots::follow, slots::unfollow))

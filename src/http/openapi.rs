@@ -103,6 +103,10 @@ refusals! {
     Conflict => (409, "Error", "Conflicts with the current state (slot_taken, slot_overlap, slot_in_use, invalid_transition, concurrent_modification, email_taken)");
     Invalid => (422, "Error", "Invalid values (validation_failed, cancellation_cutoff_passed, appointment_started)");
     Throttled => (429, "Error", "Too many failed sign-ins for this account or address (too_many_attempts); see Retry-After");
+    /// 400 from a password reset whose link cannot be used.
+    ResetRefused => (400, "Error", "Malformed request, or the reset link is not valid, was used or has expired (invalid_json, invalid_reset_token)");
+    /// 429 from password reset requests.
+    ResetThrottled => (429, "Error", "Too many password reset requests from this address (too_many_attempts); see Retry-After");
     OldUnauthenticated => (401, "OldError", "Not signed in");
     OldForbidden => (403, "OldError", "Wrong role, or the CSRF token is missing or wrong");
 }

@@ -4,6 +4,8 @@
 //!
 //! Rules, in order:
 //! 0. A deactivated account gets nothing: suppressed.
+//!    A message about one's own account that one has just asked for (a password reset)
+//!    then goes at once: no choice or quiet hours hold it.
 //! 1. SMS to a number that answered STOP: suppressed.
 //! 2. A channel the recipient turned off for the category: suppressed, except in a
 //!    category nobody can turn off entirely (`preferences.required`), where the email
@@ -100,6 +102,9 @@ pub enum Verdict {
 pub fn decide(rules: &Rules, f: &Facts) -> Verdict {
     if f.deactivated {
         return Verdict::Suppress("suppressed: account deactivated".into());
+    }
+    if f.category == Category::Account {
+        return Verdict::Send;
     }
     let sms_reaches = f.sms_on && f.has_phone && !f.sms_opted_out;
     match f.channel {
@@ -232,6 +237,20 @@ mod tests {
         let mut f = facts(Channel::Email, Category::Reminders, "2026-01-15T10:00:00Z");
         (f.email_on, f.sms_on) = (false, false);
         assert!(matches!(decide(&r, &f), Verdict::Suppress(_)));
+    }
+
+    #[test]
+    fn an_account_message_goes_at_once_whatever_the_choices_but_not_to_a_deactivated_account() {
+        let r = rules();
+        // 23:00 in Paris, every channel off: a password reset still goes now.
+        let mut f = facts(Channel::Email, Category::Account, "2026-01-15T22:00:00Z");
+        (f.email_on, f.sms_on) = (false, false);
+        assert_eq!(decide(&r, &f), Verdict::Send);
+        f.deactivated = true;
+        assert_eq!(
+            decide(&r, &f),
+            Verdict::Suppress("suppressed: account deactivated".into())
+        );
     }
 
     #[test]

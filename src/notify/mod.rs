@@ -80,6 +80,13 @@ pub const AUDIENCE: &[(NotificationKind, Role)] = &[
     (NotificationKind::NewAvailability, Role::Patient),
 ];
 
+/// Kinds with one text for every reader, whatever their role: the clinic's and
+/// practitioners' notices, and password resets.
+pub const ANY_ROLE: &[NotificationKind] = &[
+    NotificationKind::SystemNotice,
+    NotificationKind::PasswordReset,
+];
+
 /// The notifications an event causes, one per recipient.
 pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
     use NotificationKind as K;

@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod follows;
 pub mod installation;
 pub mod notifications;
+pub mod password_resets;
 pub mod preferences;
 pub mod reminders;
 pub mod sessions;

@@ -77,10 +77,31 @@ fn from_row(row: &AnyRow) -> StoreResult<Notification> {
 /// Writes the notification and one pending delivery job per non-in-app channel, due now.
 /// Call it inside the transaction that changes the state the notification is about.
 pub async fn insert(c: &mut Conn, n: &NewNotification, now: Timestamp) -> StoreResult<i64> {
+    insert_shown(c, n, now, true).await
+}
+
+/// Like [`insert`], for a message that travels only by its channels and never shows in
+/// the inbox (a password reset): it is written as already handed to the inbox, with no
+/// stream position, and every inbox read leaves it out.
+pub async fn insert_not_in_inbox(
+    c: &mut Conn,
+    n: &NewNotification,
+    now: Timestamp,
+) -> StoreResult<i64> {
+    insert_shown(c, n, now, false).await
+}
+
+async fn insert_shown(
+    c: &mut Conn,
+    n: &NewNotification,
+    now: Timestamp,
+    in_inbox: bool,
+) -> StoreResult<i64> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO notifications (recipient_id, kind, severity, link, data,
-             appointment_id, appointment_version, created_at, visible_from, reminder_offset_s)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+             appointment_id, appointment_version, created_at, visible_from, reminder_offset_s,
+             in_app, delivered_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(n.recipient_id)
     .bind(n.kind.as_str())
@@ -92,6 +113,8 @@ pub async fn insert(c: &mut Conn, n: &NewNotification, now: Timestamp) -> StoreR
     .bind(now.millis())
     .bind(n.visible_from.unwrap_or(now).millis())
     .bind(n.reminder_offset.map(|o| o.as_secs() as i64))
+    .bind(i64::from(in_inbox))
+    .bind((!in_inbox).then_some(now.millis()))
     .fetch_one(&mut *c)
     .await?;
     let due = n.jobs_due.or(n.visible_from).unwrap_or(now);
@@ -101,9 +124,9 @@ pub async fn insert(c: &mut Conn, n: &NewNotification, now: Timestamp) -> StoreR
     Ok(id)
 }
 
-/// Which notifications a recipient sees at `$now`: not voided, and reminders only once
-/// delivered (the pump checks them against the appointment first).
-const VISIBLE: &str = "voided_at IS NULL AND visible_from <= $now
+/// Which notifications a recipient sees at `$now`: inbox ones, not voided, and reminders
+/// only once delivered (the pump checks them against the appointment first).
+const VISIBLE: &str = "in_app = 1 AND voided_at IS NULL AND visible_from <= $now
      AND (delivered_at IS NOT NULL OR kind <> 'appointment_reminder')";
 
 /// [`VISIBLE`] with "now" taken from the statement's parameter `now_param` (`"$2"`, say):

@@ -128,13 +128,16 @@ impl Templates {
     /// its text chooses between.
     fn check(&self) -> anyhow::Result<()> {
         let now = Timestamp::from_millis(0);
-        for (kind, role) in crate::notify::AUDIENCE {
-            for sample in samples(*kind, *role) {
+        let any_role = crate::notify::ANY_ROLE.iter().flat_map(|kind| {
+            [Role::Patient, Role::Practitioner, Role::Admin].map(|role| (*kind, role))
+        });
+        for (kind, role) in crate::notify::AUDIENCE.iter().copied().chain(any_role) {
+            for sample in samples(kind, role) {
                 for lang in Language::ALL {
                     let mut to = sample.1.clone();
                     to.language = lang;
                     self.render(&sample.0, &to, now).with_context(|| {
-                        format!("message {} in {}", message_id(*kind, *role), lang.code())
+                        format!("message {} in {}", message_id(kind, role), lang.code())
                     })?;
                 }
             }
@@ -154,6 +157,21 @@ impl Templates {
             return None;
         }
         crate::auth::signed::verify_unsubscribe(&self.link_key, token)
+    }
+
+    /// What a password reset token is for (reset id, user id), if this installation
+    /// signed it.
+    pub fn verify_reset(&self, token: &str) -> Option<(i64, i64)> {
+        if self.link_key.is_empty() {
+            return None;
+        }
+        crate::auth::signed::verify_reset(&self.link_key, token)
+    }
+
+    /// The page where a password reset link leads.
+    pub fn reset_url(&self, reset_id: i64, user_id: i64) -> String {
+        let token = crate::auth::signed::reset_token(&self.link_key, reset_id, user_id);
+        format!("{}/password-reset/{token}", self.public_url)
     }
 
     /// The one-click unsubscribe address of a category and channel for a user.
@@ -309,8 +327,12 @@ impl Templates {
         Ok(Some((change, calendar_for(&event, change, now))))
     }
 
-    /// The absolute address of a notification's page.
+    /// The absolute address of a notification's page. A password reset's is signed now:
+    /// its token is stored nowhere.
     fn link(&self, n: &Notification) -> Option<String> {
+        if let Payload::Account(a) = &n.data {
+            return Some(self.reset_url(a.reset_id, n.recipient_id));
+        }
         n.link.as_ref().map(|l| format!("{}{}", self.public_url, l))
     }
 
@@ -364,6 +386,11 @@ impl Templates {
             Payload::Notice(notice) => {
                 args.set("title", notice.title.clone());
                 args.set("message", notice.message.clone());
+                args.set("has_sender", yes(notice.sender_name.is_some()));
+                args.set("sender", notice.sender_name.clone().unwrap_or_default());
+            }
+            Payload::Account(a) => {
+                args.set("expires", when(a.expires_at));
             }
         }
         args
@@ -446,12 +473,13 @@ impl Templates {
     }
 }
 
-/// The catalogue message of a kind for a role: `<kind>-to-<role>`; clinic notices are
-/// the same for everyone.
+/// The catalogue message of a kind for a role: `<kind>-to-<role>`; notices and password
+/// resets ([`crate::notify::ANY_ROLE`]) are the same for everyone.
 pub fn message_id(kind: NotificationKind, role: Role) -> String {
-    match kind {
-        NotificationKind::SystemNotice => "system_notice".to_owned(),
-        _ => format!("{}-to-{}", kind.as_str(), role.as_str()),
+    if crate::notify::ANY_ROLE.contains(&kind) {
+        kind.as_str().to_owned()
+    } else {
+        format!("{}-to-{}", kind.as_str(), role.as_str())
     }
 }
 
@@ -469,7 +497,7 @@ fn strip_isolation(s: &str) -> String {
 
 /// Sample notifications of a kind for a role, one per variant its texts choose between.
 fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
-    use crate::domain::payload::{AvailabilityFacts, NoticeFacts};
+    use crate::domain::payload::{AccountFacts, AvailabilityFacts, NoticeFacts};
     use crate::domain::{CancelledBy, Email, PersonName, TimeZone, Urgency};
     let t = Timestamp::from_millis(1_796_115_600_000);
     let to = User {
@@ -516,9 +544,19 @@ fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
                 note: None,
             }),
         ],
-        NotificationKind::SystemNotice => vec![Payload::Notice(NoticeFacts {
-            title: "T".into(),
-            message: "M".into(),
+        NotificationKind::SystemNotice => [None, Some("S")]
+            .map(|sender| {
+                Payload::Notice(NoticeFacts {
+                    title: "T".into(),
+                    message: "M".into(),
+                    notice_id: Some(1),
+                    sender_name: sender.map(str::to_owned),
+                })
+            })
+            .to_vec(),
+        NotificationKind::PasswordReset => vec![Payload::Account(AccountFacts {
+            reset_id: 1,
+            expires_at: t,
         })],
         _ => vec![
             appointment(

@@ -51,6 +51,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../web/templates/preferences.html"),
     ),
     (
+        "password_reset.html",
+        include_str!("../../web/templates/password_reset.html"),
+    ),
+    (
         "unsubscribe.html",
         include_str!("../../web/templates/unsubscribe.html"),
     ),

@@ -213,7 +213,7 @@ fn every_text_names_the_other_party_and_the_readers_time_and_nothing_it_must_not
             let when = match &n.data {
                 Payload::Appointment(a) => a.starts_at,
                 Payload::Availability(a) => a.first_slot_starts_at.unwrap(),
-                Payload::Notice(_) => unreachable!(),
+                Payload::Notice(_) | Payload::Account(_) => unreachable!(),
             };
             let local = catalogue::when(when, &to.time_zone, lang, TimeStyle::Long);
             for (channel, text) in &channels {
@@ -365,6 +365,8 @@ fn subjects_cannot_carry_line_breaks() {
     n.data = Payload::Notice(crate::domain::payload::NoticeFacts {
         title: "Hello\r\nBcc: evil@example.org".into(),
         message: "M".into(),
+        notice_id: None,
+        sender_name: Some("Dr\nX".into()),
     });
     let r = templates()
         .render(&n, &to, Timestamp::from_millis(NOW_MS))

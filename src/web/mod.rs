@@ -13,6 +13,7 @@ mod patient;
 mod practitioner;
 mod preferences;
 mod profile;
+mod recovery;
 mod session;
 mod view;
 
@@ -54,6 +55,14 @@ pub fn router(clinic: &ClinicSettings) -> Router<AppState> {
             get(session::sign_in_page).post(session::sign_in),
         )
         .route("/sign-out", post(session::sign_out))
+        .route(
+            "/password-reset",
+            get(recovery::ask_page).post(recovery::ask),
+        )
+        .route(
+            "/password-reset/{token}",
+            get(recovery::choose_page).post(recovery::choose),
+        )
         .route("/dashboard", get(session::dashboard))
         .route("/appointments/{id}", get(appointment::page))
         .route("/practitioners/{id}", get(appointment::practitioner))

@@ -52,7 +52,7 @@ pub async fn save(
             .map(|(_, v)| v.trim())
     };
     let mut channels = BTreeMap::new();
-    for category in Category::ALL {
+    for category in Category::CHOOSABLE {
         let mut chosen = BTreeMap::new();
         for channel in CHOOSABLE {
             let name = format!("{}.{}", category.as_str(), channel.as_str());

@@ -224,6 +224,8 @@ pub async fn dashboard(viewer: Viewer) -> Response {
 #[derive(Deserialize)]
 pub struct SignInQuery {
     error: Option<String>,
+    /// What was done before (a password set through a reset link).
+    ok: Option<String>,
     lang: Option<String>,
     /// The page to go to after signing in (this site's paths only).
     next: Option<String>,
@@ -242,20 +244,25 @@ pub async fn sign_in_page(
     headers: HeaderMap,
     ApiQuery(q): ApiQuery<SignInQuery>,
 ) -> PageResult {
-    let lang = q
-        .lang
-        .as_deref()
-        .and_then(|l| Language::parse(l).ok())
-        .or_else(|| preferred_language(&headers))
-        .unwrap_or(Language::En);
+    let lang = visitor_language(q.lang.as_deref(), &headers);
     let next = q.next.as_deref().filter(|n| is_local_path(n));
-    sign_in_form(&state, lang, q.error.as_deref(), "", next, StatusCode::OK)
+    let ok = q.ok.as_deref().filter(|o| *o == "password_reset");
+    sign_in_form(
+        &state,
+        lang,
+        q.error.as_deref(),
+        ok,
+        "",
+        next,
+        StatusCode::OK,
+    )
 }
 
 fn sign_in_form(
     state: &AppState,
     lang: Language,
     error: Option<&str>,
+    ok: Option<&str>,
     email: &str,
     next: Option<&str>,
     status: StatusCode,
@@ -268,22 +275,42 @@ fn sign_in_form(
             state.pages.text(lang, "error-invalid_credentials")
         }
     });
-    let token = random_token();
+    let ok = ok.map(|what| state.pages.text(lang, &format!("ok-{what}")));
+    let (token, cookie) = form_guard(state, "/sign-in")?;
     let html = state.pages.render(
         "sign_in.html",
         lang,
-        context! { csrf => &token, error => error, email => email, next => next },
+        context! { csrf => &token, error => error, ok => ok, email => email, next => next },
     )?;
     let mut response = (status, Html(html)).into_response();
-    let mut cookie = format!("{FORM_COOKIE}={token}; Path=/sign-in; HttpOnly; SameSite=Strict");
+    response.headers_mut().insert(SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// The token of a form shown to someone not signed in, and the cookie that carries it
+/// (double submit), valid for the forms under `path` only.
+pub(super) fn form_guard(state: &AppState, path: &str) -> Result<(String, HeaderValue), PageError> {
+    let token = random_token();
+    let mut cookie = format!("{FORM_COOKIE}={token}; Path={path}; HttpOnly; SameSite=Strict");
     if state.settings.cookie_secure() {
         cookie.push_str("; Secure");
     }
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?,
-    );
-    Ok(response)
+    let cookie = HeaderValue::from_str(&cookie).map_err(anyhow::Error::from)?;
+    Ok((token, cookie))
+}
+
+/// Whether a form posted by someone not signed in carries the token of its cookie.
+pub(super) fn form_guard_holds(headers: &HeaderMap, sent: &str) -> bool {
+    let expected = cookie(headers, FORM_COOKIE).unwrap_or_default();
+    !expected.is_empty() && constant_time_eq(expected.as_bytes(), sent.as_bytes())
+}
+
+/// The language of a page for someone not signed in: `?lang=`, else the browser's.
+pub(super) fn visitor_language(asked: Option<&str>, headers: &HeaderMap) -> Language {
+    asked
+        .and_then(|l| Language::parse(l).ok())
+        .or_else(|| preferred_language(headers))
+        .unwrap_or(Language::En)
 }
 
 /// The first of the browser's languages that carebell speaks.
@@ -318,12 +345,12 @@ pub async fn sign_in(
     let lang = preferred_language(&headers).unwrap_or(Language::En);
     let form: SignInForm = serde_urlencoded::from_bytes(&body)
         .map_err(|e| ApiError::unprocessable(format!("invalid form: {e}")))?;
-    let expected = cookie(&headers, FORM_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), form.csrf_token.as_bytes()) {
+    if !form_guard_holds(&headers, &form.csrf_token) {
         return sign_in_form(
             &state,
             lang,
             Some("csrf_failed"),
+            None,
             &form.email,
             form.next.as_deref(),
             StatusCode::FORBIDDEN,
@@ -336,6 +363,7 @@ pub async fn sign_in(
                 &state,
                 lang,
                 Some("too_many_attempts"),
+                None,
                 &form.email,
                 form.next.as_deref(),
                 StatusCode::TOO_MANY_REQUESTS,
@@ -346,6 +374,7 @@ pub async fn sign_in(
                 &state,
                 lang,
                 Some("busy"),
+                None,
                 &form.email,
                 form.next.as_deref(),
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -356,6 +385,7 @@ pub async fn sign_in(
                 &state,
                 lang,
                 Some(code),
+                None,
                 &form.email,
                 form.next.as_deref(),
                 status,

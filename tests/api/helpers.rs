@@ -218,12 +218,16 @@ impl TestApp {
     }
 
     pub async fn token_for(&self, email: &str) -> String {
+        self.token_for_with(email, PASSWORD).await
+    }
+
+    pub async fn token_for_with(&self, email: &str, password: &str) -> String {
         let (status, body) = self
             .call(
                 None,
                 Method::POST,
                 "/api/v1/auth/tokens",
-                Some(json!({"email": email, "password": PASSWORD})),
+                Some(json!({"email": email, "password": password})),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");

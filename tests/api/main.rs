@@ -20,6 +20,7 @@ mod links;
 mod notifications;
 mod operations;
 mod preferences;
+mod recovery;
 mod reminders;
 mod schema;
 mod seed_paths;

@@ -212,6 +212,19 @@ on_both_engines! { crate::preferences::with_inbound_secrets;
         let spare = app.user(Role::Patient).await;
         call!(c, app, Some(&spare), p.clone(), "/api/v1/me/password", "/api/v1/me/password", Some(json!({"current_password": PASSWORD, "new_password": "x"})));
         call!(c, app, Some(&spare), p.clone(), "/api/v1/me/password", "/api/v1/me/password", Some(json!({"current_password": PASSWORD, "new_password": "another long password"})));
+        call!(c, app, None, p.clone(), "/api/v1/auth/password-reset", "/api/v1/auth/password-reset", Some(json!({"email": spare.email})));
+        call!(c, app, None, p.clone(), "/api/v1/auth/password-reset", "/api/v1/auth/password-reset", Some(json!({"email": "not an address"})));
+        call!(c, app, None, p.clone(), "/api/v1/auth/password-reset", "/api/v1/auth/password-reset", Some(json!({})));
+        app.drain().await;
+        let link = std::fs::read_dir(&app.settings.email.outbox_dir).unwrap()
+            .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+            .map(|raw| mail_parser::MessageParser::default().parse(&raw).unwrap().body_text(0).unwrap().into_owned())
+            .find_map(|mail| mail.find("/password-reset/").map(|at| mail[at + 16..].chars().take_while(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect::<String>()))
+            .expect("the reset email");
+        call!(c, app, None, p.clone(), "/api/v1/auth/password-reset/complete", "/api/v1/auth/password-reset/complete", Some(json!({"token": link, "new_password": "short"})));
+        call!(c, app, None, p.clone(), "/api/v1/auth/password-reset/complete", "/api/v1/auth/password-reset/complete", Some(json!({"token": link, "new_password": "a reset long password"})));
+        call!(c, app, None, p.clone(), "/api/v1/auth/password-reset/complete", "/api/v1/auth/password-reset/complete", Some(json!({"token": link, "new_password": "a reset long password"})));
+        let spare = TestUser { token: app.token_for_with(&spare.email, "a reset long password").await, ..spare };
         call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/users/{id}/deactivate", format!("/api/v1/admin/users/{}/deactivate", spare.id), None);
         call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/users/{id}/deactivate", format!("/api/v1/admin/users/{}/deactivate", app.admin.id), None);
         call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/users/{id}/reactivate", format!("/api/v1/admin/users/{}/reactivate", spare.id), None);

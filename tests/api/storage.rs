@@ -86,5 +86,7 @@ fn notice() -> carebell::domain::payload::Payload {
     carebell::domain::payload::Payload::Notice(carebell::domain::payload::NoticeFacts {
         title: "t".into(),
         message: "m".into(),
+        notice_id: None,
+        sender_name: None,
     })
 }
