@@ -14,6 +14,7 @@ pub mod domain;
 pub mod http;
 pub mod inbox;
 pub mod lifecycle;
+pub mod notices;
 pub mod notify;
 pub mod operations;
 pub mod people;
@@ -49,6 +50,7 @@ mod layers {
             "preferences",
             "people",
             "recovery",
+            "notices",
         ],
         &["http", "web"],
         &["startup"],

@@ -103,6 +103,11 @@ impl Metrics {
             Some(Unit::Seconds),
             "Age of the oldest pending job that is due (0 when none)".into(),
         );
+        r.describe_counter(
+            "carebell_notice_recipients_planned_total".into(),
+            None,
+            "Notice recipients written by the fan-out".into(),
+        );
         r.describe_gauge(
             "carebell_live_streams".into(),
             None,
@@ -119,10 +124,14 @@ impl Metrics {
     }
 
     pub fn count(&self, name: &'static str, labels: &[(&'static str, String)]) {
+        self.add(name, labels, 1);
+    }
+
+    pub fn add(&self, name: &'static str, labels: &[(&'static str, String)], by: u64) {
         use metrics::Recorder;
         self.recorder
             .register_counter(&Self::key(name, labels), &METADATA)
-            .increment(1);
+            .increment(by);
     }
 
     pub fn observe(&self, name: &'static str, labels: &[(&'static str, String)], value: f64) {

@@ -35,6 +35,12 @@ pub enum ApiError {
         retry_after: std::time::Duration,
         detail: String,
     },
+    /// Over a sender's rate limit (`429`, code `rate_limited`, with `Retry-After`).
+    #[error("rate_limited: {detail}")]
+    RateLimited {
+        retry_after: std::time::Duration,
+        detail: String,
+    },
     /// Too busy to answer now (`503`, with `Retry-After`).
     #[error("busy: {detail}")]
     Busy {
@@ -104,6 +110,9 @@ impl ApiError {
             ApiError::TooManyAttempts { detail, .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", detail)
             }
+            ApiError::RateLimited { detail, .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "rate_limited", detail)
+            }
             ApiError::Busy { detail, .. } => (StatusCode::SERVICE_UNAVAILABLE, "busy", detail),
             ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
@@ -120,9 +129,9 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let retry_after = match &self {
-            ApiError::TooManyAttempts { retry_after, .. } | ApiError::Busy { retry_after, .. } => {
-                Some(*retry_after)
-            }
+            ApiError::TooManyAttempts { retry_after, .. }
+            | ApiError::RateLimited { retry_after, .. }
+            | ApiError::Busy { retry_after, .. } => Some(*retry_after),
             _ => None,
         };
         let (status, code, detail) = self.public_parts();

@@ -44,6 +44,8 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     #[serde(default)]
     pub availability: AvailabilitySettings,
+    #[serde(default)]
+    pub notices: NoticeSettings,
 }
 
 mod sections;
@@ -132,6 +134,13 @@ impl Settings {
         }
         if d.retry_schedule.len() > 50 {
             bail!("invalid value for delivery.retry_schedule: at most 50 retries");
+        }
+        let n = &self.notices;
+        if n.batch_size == 0 || n.batch_size > 10_000 {
+            bail!("invalid value for notices.batch_size: 1 to 10000");
+        }
+        if n.per_sender == 0 {
+            bail!("invalid value for notices.per_sender: at least 1");
         }
         let q = &self.quiet_hours;
         for (name, [low, high], value) in [

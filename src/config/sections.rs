@@ -185,6 +185,30 @@ impl Default for AvailabilitySettings {
     }
 }
 
+/// Notices from admins and practitioners.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeSettings {
+    /// Notices one person may send within `notices.window`; one more is refused with
+    /// `429 rate_limited`. Default 10.
+    pub per_sender: u32,
+    /// The window `notices.per_sender` counts in. Default `1h`.
+    #[serde(with = "humantime_serde")]
+    pub window: Duration,
+    /// Recipients written per transaction while a notice fans out. Default 500.
+    pub batch_size: u32,
+}
+
+impl Default for NoticeSettings {
+    fn default() -> Self {
+        Self {
+            per_sender: 10,
+            window: Duration::from_secs(3600),
+            batch_size: 500,
+        }
+    }
+}
+
 /// The Prometheus metrics endpoint.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -51,11 +51,13 @@ pub struct Tick {
     /// Results not recorded on the job because another worker had taken it over.
     pub overtaken: usize,
     pub in_app: usize,
+    /// Notice recipients written (a batch of a notice's fan-out).
+    pub planned: usize,
 }
 
 impl Tick {
     pub fn is_idle(&self) -> bool {
-        self.claimed == 0 && self.in_app == 0
+        self.claimed == 0 && self.in_app == 0 && self.planned == 0
     }
 
     /// Adds another step's counts to these.
@@ -68,6 +70,7 @@ impl Tick {
         self.held += other.held;
         self.overtaken += other.overtaken;
         self.in_app += other.in_app;
+        self.planned += other.planned;
     }
 }
 
@@ -108,6 +111,10 @@ struct Inner {
     /// When the loop last finished a step (milliseconds of the system clock), for
     /// readiness: a dispatcher that stops stepping is stuck.
     heartbeat: std::sync::atomic::AtomicI64,
+    /// Recipients written per batch of a notice's fan-out (`notices.batch_size`).
+    notice_batch: i64,
+    /// Wakes the notice planner when a notice is sent in this process.
+    planner_wake: tokio::sync::Notify,
 }
 
 impl Dispatcher {
@@ -152,6 +159,8 @@ impl Dispatcher {
                 unsubscribe_mailto: settings.email.unsubscribe_mailto.clone(),
                 metrics: crate::telemetry::Metrics::new(),
                 heartbeat: std::sync::atomic::AtomicI64::new(0),
+                notice_batch: i64::from(settings.notices.batch_size),
+                planner_wake: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -183,9 +192,61 @@ impl Dispatcher {
         &self.inner.templates
     }
 
+    /// Tells the notice planner that a notice was sent, so it need not wait for its poll.
+    pub fn wake_planner(&self) {
+        self.inner.planner_wake.notify_one();
+    }
+
+    /// Writes the next batch of the oldest notice being sent (see
+    /// `store::notices::plan_batch`), in its own transaction, and wakes the loop to deliver
+    /// it. Returns how many recipients it wrote.
+    #[tracing::instrument(skip_all)]
+    pub async fn plan_notices(&self) -> anyhow::Result<usize> {
+        let me = &self.inner;
+        let mut tx = me.store.begin().await?;
+        let planned =
+            crate::store::notices::plan_batch(&mut tx, me.clock.now(), me.notice_batch).await?;
+        tx.commit().await?;
+        let Some(p) = planned else { return Ok(0) };
+        if p.finished {
+            tracing::info!(notice_id = p.notice_id, "notice written to every recipient");
+        }
+        if p.recipients > 0 {
+            me.metrics.add(
+                "carebell_notice_recipients_planned_total",
+                &[],
+                p.recipients as u64,
+            );
+            me.wake.wake();
+        }
+        Ok(p.recipients)
+    }
+
+    /// Writes notice batches while there are any, then waits for a sent notice or the poll,
+    /// until `shutdown`. It runs beside the delivery loop, so a large notice fans out at
+    /// the database's pace, not at the pace of the sends.
+    async fn plan_until(self, shutdown: CancellationToken) {
+        while !shutdown.is_cancelled() {
+            match self.plan_notices().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(
+                    error = format!("{e:#}"),
+                    "notice planning failed; retrying shortly"
+                ),
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.inner.poll_interval) => {}
+                _ = self.inner.planner_wake.notified() => {}
+                _ = shutdown.cancelled() => {}
+            }
+        }
+    }
+
     /// Runs until `shutdown`; a step in progress (and its sends) always finishes first.
     pub async fn run(self, shutdown: CancellationToken) {
         tracing::info!("dispatcher started");
+        let planner = tokio::spawn(self.clone().plan_until(shutdown.clone()));
         let beat = || {
             let wall = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -219,6 +280,9 @@ impl Dispatcher {
                 }
             }
         }
+        if let Err(e) = planner.await {
+            tracing::error!(error = %e, "the notice planner ended abnormally");
+        }
         tracing::info!("dispatcher stopped");
     }
 
@@ -229,8 +293,10 @@ impl Dispatcher {
     #[tracing::instrument(skip_all)]
     pub async fn dispatch_once(&self) -> anyhow::Result<Tick> {
         let me = &self.inner;
+        let planned = self.plan_notices().await?;
         let mut tick = Tick {
             in_app: self.deliver_in_app().await?,
+            planned,
             ..Tick::default()
         };
         let now = me.clock.now();

@@ -5,6 +5,7 @@ mod contact;
 mod locale;
 #[macro_use]
 mod notification;
+pub mod notice;
 pub mod payload;
 mod preference;
 mod schema;

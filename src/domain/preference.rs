@@ -197,7 +197,7 @@ impl QuietHours {
 
 /// The instant a wall-clock time happens in `zone`: the earlier of two when the hour is
 /// repeated, and the first instant after the gap when it is skipped.
-fn first_instant_at_or_after(local: NaiveDateTime, zone: TimeZone) -> Timestamp {
+pub(super) fn first_instant_at_or_after(local: NaiveDateTime, zone: TimeZone) -> Timestamp {
     let tz = zone.tz();
     let mut probe = local;
     // A gap is at most a few hours; step forward a minute at a time until the time exists.

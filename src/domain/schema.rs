@@ -2,6 +2,7 @@
 //! each is described as one; the allowed values of an enumeration are taken from the type
 //! itself, so the document cannot list a value the code does not know (or miss one).
 
+use super::notice::NoticeState;
 use super::{
     AppointmentStatus, CancelledBy, Category, Channel, Email, Language, NotificationKind,
     PersonName, PhoneNumber, Role, Severity, TimeZone, Timestamp, Urgency,
@@ -80,6 +81,10 @@ described! {
     Category => one_of(
         "A group of messages a recipient chooses channels for",
         Category::CHOOSABLE.iter().map(|c| c.as_str()),
+    );
+    NoticeState => one_of(
+        "Where a notice is: draft, sending (being written to its recipients), sent (written to all), cancelled",
+        NoticeState::ALL.iter().map(|s| s.as_str()),
     );
 }
 

@@ -5,6 +5,7 @@ mod admin;
 pub mod answers;
 mod appointments;
 pub mod auth;
+mod notices;
 mod notifications;
 mod openapi;
 mod ops;
@@ -66,6 +67,10 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(preferences::of_user, preferences::change_of_user))
         .routes(routes!(preferences::consents))
         .routes(routes!(admin::audit))
+        .routes(routes!(notices::list, notices::draft))
+        .routes(routes!(notices::one))
+        .routes(routes!(notices::send))
+        .routes(routes!(notices::cancel))
         .routes(routes!(openapi::document));
 
     OpenApiRouter::with_openapi(openapi::Base::openapi())

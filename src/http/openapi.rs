@@ -31,6 +31,7 @@ use utoipa::{IntoResponses, Modify, OpenApi};
         (name = "appointments", description = "Booking and the appointment transitions"),
         (name = "notifications", description = "The signed-in user's in-app notifications"),
         (name = "preferences", description = "Recipients' channels per category and quiet hours"),
+        (name = "notices", description = "Notices from the clinic and practitioners, sent in batches"),
         (name = "admin", description = "Accounts, the delivery log and consent records"),
         (name = "webhooks", description = "What providers post to us, signed"),
         (name = "service", description = "Health and this document"),
@@ -100,9 +101,11 @@ refusals! {
     WrongCredentials => (401, "Error", "Unknown email or wrong password (invalid_credentials)");
     Forbidden => (403, "Error", "Wrong role, or the CSRF token is missing or wrong (forbidden, csrf_failed)");
     NotFound => (404, "Error", "Not found, or not yours (not_found)");
-    Conflict => (409, "Error", "Conflicts with the current state (slot_taken, slot_overlap, slot_in_use, invalid_transition, concurrent_modification, email_taken)");
+    Conflict => (409, "Error", "Conflicts with the current state (slot_taken, slot_overlap, slot_in_use, invalid_transition, concurrent_modification, email_taken, notice_not_draft, notice_cancelled)");
     Invalid => (422, "Error", "Invalid values (validation_failed, cancellation_cutoff_passed, appointment_started)");
     Throttled => (429, "Error", "Too many failed sign-ins for this account or address (too_many_attempts); see Retry-After");
+    /// 429 from a sender over their notices' rate limit.
+    RateLimited => (429, "Error", "Over the sender's limit of notices (rate_limited); see Retry-After");
     /// 400 from a password reset whose link cannot be used.
     ResetRefused => (400, "Error", "Malformed request, or the reset link is not valid, was used or has expired (invalid_json, invalid_reset_token)");
     /// 429 from password reset requests.

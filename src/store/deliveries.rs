@@ -103,7 +103,8 @@ pub struct JobFilter {
 
 /// A job's state as operators see it: `suppressed` (stored as `voided` with
 /// `suppressed_at`) apart from the other voided jobs.
-const SHOWN_STATE: &str = "CASE WHEN j.suppressed_at IS NULL THEN j.state ELSE 'suppressed' END";
+pub(crate) const SHOWN_STATE: &str =
+    "CASE WHEN j.suppressed_at IS NULL THEN j.state ELSE 'suppressed' END";
 
 pub async fn list(c: &mut Conn, f: &JobFilter) -> StoreResult<Vec<DeliveryJob>> {
     let rows = sqlx::query(&format!(

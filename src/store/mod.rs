@@ -8,6 +8,7 @@ pub mod audit;
 pub mod deliveries;
 pub mod follows;
 pub mod installation;
+pub mod notices;
 pub mod notifications;
 pub mod password_resets;
 pub mod preferences;

@@ -5,6 +5,7 @@
 
 use super::deliveries::JobState;
 use super::sessions::SessionKind;
+use crate::domain::notice::NoticeState;
 use crate::domain::payload::Payload;
 use crate::domain::{
     AppointmentStatus, CancelledBy, Category, Channel, Email, Language, NotificationKind,
@@ -66,7 +67,8 @@ stored_as_text!(
     PhoneNumber,
     TimeZone,
     Language,
-    Category
+    Category,
+    NoticeState
 );
 
 /// A notification's payload is stored as its JSON text.

@@ -51,6 +51,18 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../web/templates/preferences.html"),
     ),
     (
+        "notices.html",
+        include_str!("../../web/templates/notices.html"),
+    ),
+    (
+        "notice.html",
+        include_str!("../../web/templates/notice.html"),
+    ),
+    (
+        "notice_form.html",
+        include_str!("../../web/templates/notice_form.html"),
+    ),
+    (
         "password_reset.html",
         include_str!("../../web/templates/password_reset.html"),
     ),

@@ -9,6 +9,7 @@
 
 mod admin;
 mod appointment;
+mod notices;
 mod patient;
 mod practitioner;
 mod preferences;
@@ -116,6 +117,10 @@ pub fn router(clinic: &ClinicSettings) -> Router<AppState> {
         .route("/admin/people", get(admin::people))
         .route("/admin/people/{id}/deactivate", post(admin::deactivate))
         .route("/admin/people/{id}/reactivate", post(admin::reactivate))
+        .route("/notices", get(notices::list).post(notices::draft))
+        .route("/notices/{id}", get(notices::page))
+        .route("/notices/{id}/send", post(notices::send))
+        .route("/notices/{id}/cancel", post(notices::cancel))
         .route("/profile", get(profile::page).post(profile::save))
         .route("/profile/password", post(profile::password))
         .route(

@@ -80,6 +80,9 @@ pub async fn page(
                 agenda => Value::from_serialize(&agenda),
                 slots => Value::from_serialize(&slot_views),
                 tomorrow => tomorrow,
+                today => super::notices::today(&state, user),
+                languages => super::notices::text_languages(user),
+                practitioners => Value::from_serialize(Vec::<()>::new()),
             }
         },
     )?;

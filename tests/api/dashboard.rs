@@ -610,3 +610,69 @@ on_both_engines! {
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
     }
 }
+
+on_both_engines! {
+    async fn the_notice_pages_show_the_audience_before_sending_then_the_progress(app) {
+        let doctor = app.user_with(Role::Practitioner, json!({"language": "fr"})).await;
+        let patient = app.user_with(Role::Patient, json!({"language": "fr"})).await;
+        let slot = app.slots(&doctor, &[25]).await[0];
+        app.book(&patient, slot).await;
+        let b = browser();
+        sign_in(&app, &b, &app.admin).await;
+        let (status, html) = page(&app, &b, "/notices").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("id=\"notice-form\"") && html.contains("name=\"title_fr\""), "{html}");
+        assert_labelled(&html);
+        // The form writes a draft and shows who it reaches; nothing is sent yet.
+        let to = submit(&app, &b, "/notices", "/notices", &[
+            ("back", "/notices"), ("audience", "patients"), ("email", "on"), ("severity", "warning"),
+            ("title_en", "Closed on Monday"), ("message_en", "The clinic is closed."),
+            ("title_fr", "Fermé lundi"), ("message_fr", "La clinique est fermée."),
+        ]).await;
+        assert!(to.starts_with("/notices/"), "{to}");
+        let (_, draft) = page(&app, &b, &to).await;
+        assert!(draft.contains("data-notice-state=\"draft\"") && draft.contains("<dd data-audience-size>1</dd>"), "{draft}");
+        assert!(draft.contains("lang=\"fr\"") && draft.contains("Fermé lundi"));
+        app.drain().await;
+        assert!(!app.kinds(&patient).await.contains(&"system_notice".to_owned()), "a draft sends nothing");
+        let id: i64 = to.trim_start_matches("/notices/").parse().unwrap();
+        let sent = submit(&app, &b, &to, &format!("/notices/{id}/send"), &[("back", &to)]).await;
+        assert!(sent.contains("ok=notice_sent"), "{sent}");
+        app.drain().await;
+        let (_, progress) = page(&app, &b, &to).await;
+        assert!(progress.contains("data-notice-state=\"sent\"") && progress.contains("<strong data-planned>1</strong>"), "{progress}");
+        assert!(progress.contains("data-channel=\"email\"><th scope=\"row\">Email</th><td data-sent>1</td>"), "{progress}");
+        // The patient reads it in their dashboard, in French.
+        let p = browser();
+        sign_in(&app, &p, &patient).await;
+        let (_, home) = page(&app, &p, "/patient").await;
+        assert!(home.contains("Fermé lundi") && home.contains("La clinique est fermée."), "{home}");
+        // Patients have no notice pages; practitioners see only theirs.
+        let r = p.get(app.url("/notices")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let d = browser();
+        sign_in(&app, &d, &doctor).await;
+        assert_eq!(page(&app, &d, &to).await.0, StatusCode::NOT_FOUND);
+        // The practitioner's own page has the form for the day's patients.
+        let (_, own) = page(&app, &d, "/practitioner").await;
+        assert!(own.contains("id=\"day-notice\"") && own.contains("name=\"title_fr\"") && !own.contains("name=\"title_en\""), "in their own language");
+        let to = submit(&app, &d, "/practitioner", "/notices", &[
+            ("back", "/practitioner"), ("audience", "booked_on"), ("date", "2026-12-02"), ("sms", "on"),
+            ("title_fr", "Retard"), ("message_fr", "J'ai 40 minutes de retard."),
+        ]).await;
+        let (_, draft) = page(&app, &d, &to).await;
+        assert!(draft.contains("<dd data-audience-size>1</dd>"), "{draft}");
+        // A form without the session's token is refused.
+        let r = d.post(app.url("/notices")).form(&[("csrf_token", "forged"), ("title_fr", "x"), ("message_fr", "y")]).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        // A bad form comes back with the reason.
+        let back = submit(&app, &d, "/practitioner", "/notices", &[("back", "/practitioner"), ("date", "2026-12-02"), ("title_fr", "Sans texte")]).await;
+        assert!(back.starts_with("/practitioner?error=validation_failed"), "{back}");
+        // Stopping it: the draft is discarded.
+        let id: i64 = to.trim_start_matches("/notices/").parse().unwrap();
+        let stopped = submit(&app, &d, &to, &format!("/notices/{id}/cancel"), &[("back", &to)]).await;
+        assert!(stopped.contains("ok=notice_cancelled"), "{stopped}");
+        let (_, gone) = page(&app, &d, &to).await;
+        assert!(gone.contains("data-notice-state=\"cancelled\""));
+    }
+}

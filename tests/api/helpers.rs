@@ -204,6 +204,15 @@ impl TestApp {
         base
     }
 
+    /// The dispatcher of another instance on the same database, not running: tests step
+    /// it by hand beside this one's.
+    pub async fn another_dispatcher(&self) -> carebell::delivery::Dispatcher {
+        let other = Application::build_with_clock(self.settings.clone(), self.clock.clone())
+            .await
+            .expect("second instance builds");
+        other.dispatcher().clone()
+    }
+
     /// Stops the server as SIGTERM would and waits until it has finished.
     pub async fn stop(&mut self) -> Result<anyhow::Result<()>, tokio::time::error::Elapsed> {
         self.shutdown.cancel();

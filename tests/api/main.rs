@@ -17,6 +17,7 @@ mod import;
 mod invites;
 mod lifecycle;
 mod links;
+mod notices;
 mod notifications;
 mod operations;
 mod preferences;

@@ -262,6 +262,23 @@ on_both_engines! { crate::preferences::with_inbound_secrets;
         call!(c, app, Some(&patient), p.clone(), "/patient-dashboard/mark-notification-read/", "/patient-dashboard/mark-notification-read/", Some(json!({"notification_id": mine})));
         call!(c, app, Some(&patient), p.clone(), "/patient-dashboard/mark-notifications-read/", "/patient-dashboard/mark-notifications-read/", None);
         call!(c, app, Some(&doctor), p.clone(), "/patient-dashboard/mark-notifications-read/", "/patient-dashboard/mark-notifications-read/", None);
+        // Notices: a draft, sent, shown with its progress, cancelled.
+        let texts = json!({"en": {"title": "Closed", "message": "Closed on Monday."}, "fr": {"title": "Fermé", "message": "Fermé lundi."}});
+        let (_, drafted) = call!(c, app, Some(&app.admin), p.clone(), "/api/v1/notices", "/api/v1/notices", Some(json!({"texts": texts, "channels": ["email", "sms"], "audience": {"kind": "patients"}})));
+        call!(c, app, Some(&app.admin), p.clone(), "/api/v1/notices", "/api/v1/notices", Some(json!({"texts": {}, "audience": {"kind": "patients"}})));
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/notices", "/api/v1/notices", Some(json!({"texts": texts, "audience": {"kind": "patients"}})));
+        let (_, late) = call!(c, app, Some(&doctor), p.clone(), "/api/v1/notices", "/api/v1/notices", Some(json!({"texts": texts, "audience": {"kind": "booked_between", "from": start.to_string(), "until": start.plus(HOUR * 24).to_string()}})));
+        let n = drafted["id"].as_i64().unwrap();
+        call!(c, app, Some(&app.admin), p.clone(), "/api/v1/notices/{id}/send", format!("/api/v1/notices/{n}/send"), None);
+        call!(c, app, Some(&app.admin), p.clone(), "/api/v1/notices/{id}/send", format!("/api/v1/notices/{n}/send"), None);
+        app.drain().await;
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/notices/{id}", format!("/api/v1/notices/{n}"), None);
+        call!(c, app, Some(&doctor), g.clone(), "/api/v1/notices/{id}", format!("/api/v1/notices/{n}"), None);
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/notices", "/api/v1/notices?limit=1", None);
+        call!(c, app, Some(&doctor), g.clone(), "/api/v1/notices", "/api/v1/notices", None);
+        let l = late["id"].as_i64().unwrap();
+        call!(c, app, Some(&doctor), p.clone(), "/api/v1/notices/{id}/cancel", format!("/api/v1/notices/{l}/cancel"), None);
+        call!(c, app, Some(&doctor), p.clone(), "/api/v1/notices/{id}/cancel", format!("/api/v1/notices/{l}/cancel"), None);
         // The event stream: a fresh client first hears the unread count; one resuming from
         // the start hears every notification again.
         let mut fresh = SseClient::connect(&app, &patient, None).await;
