@@ -246,6 +246,14 @@ pub async fn page(
         None => None,
     };
     let when = |t: Option<crate::domain::Timestamp>| t.map(|t| short_time(t, user));
+    // Something is still to stop: being written, or deliveries still waiting.
+    let p = &n.progress;
+    let waiting = p.email.pending + p.email.sending + p.sms.pending + p.sms.sending;
+    let stoppable = match n.state {
+        crate::domain::notice::NoticeState::Sending => true,
+        crate::domain::notice::NoticeState::Sent => waiting > 0 || p.shown < p.planned,
+        _ => false,
+    };
     let back = format!("/notices/{id}");
     let base = frame(&state, &viewer, &back, &outcome).await?;
     let body = state.pages.render(
@@ -261,6 +269,7 @@ pub async fn page(
                 until => when(n.audience.until),
                 created => short_time(n.created_at, user),
                 confirmed => when(n.confirmed_at),
+                stoppable => stoppable,
             }
         },
     )?;

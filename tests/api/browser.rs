@@ -36,16 +36,23 @@ on_both_engines_by_engine! {
             "tests/e2e/node_modules is missing: scripts/test runs `npm ci` there"
         );
         let url = database_url(engine).await;
+        // Mail goes to a real SMTP server, where the journey reads it (a reset link, say).
+        let smtp = crate::peers::SmtpPeer::start().await;
         // The journey announces availability twice within seconds to watch it arrive live
         // (and after a reconnect); the 6 h throttle of alerts has its own test.
-        let server = Server::start(&url, &[("CAREBELL__AVAILABILITY__THROTTLE", "0s".to_owned())]);
+        let server = Server::start(&url, &[
+            ("CAREBELL__AVAILABILITY__THROTTLE", "0s".to_owned()),
+            ("CAREBELL__EMAIL__SMTP__HOST", "127.0.0.1".to_owned()),
+            ("CAREBELL__EMAIL__SMTP__PORT", smtp.port.to_string()),
+            ("CAREBELL__EMAIL__SMTP__SECURITY", "none".to_owned()),
+        ]);
         let shots = screenshot_dir(engine);
         let _ = std::fs::remove_dir_all(&shots);
         let out = Command::new("node")
             .arg(e2e_dir().join("dashboard.mjs"))
             .env("CAREBELL_URL", &server.base)
             .env("CAREBELL_PASSWORD", &server.password)
-            .env("CAREBELL_MAIL_DIR", &server.mail_dir)
+            .env("CAREBELL_MAIL_DIR", &smtp.dir)
             .env("CAREBELL_SCREENSHOTS", &shots)
             .env("CHROMIUM", &chromium)
             .output()
@@ -56,7 +63,7 @@ on_both_engines_by_engine! {
         println!("{stdout}");
         assert!(out.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
         assert!(stdout.contains("dashboard end-to-end: ok"), "{stdout}");
-        for shot in ["practitioner-request.png", "patient-confirmed.png", "admin-deliveries.png"] {
+        for shot in ["practitioner-request.png", "patient-confirmed.png", "admin-deliveries.png", "password-reset.png"] {
             let size = std::fs::metadata(shots.join(shot)).map(|m| m.len()).unwrap_or(0);
             assert!(size > 10_000, "screenshot {shot} was written ({size} bytes)");
         }

@@ -642,6 +642,7 @@ on_both_engines! {
         let (_, progress) = page(&app, &b, &to).await;
         assert!(progress.contains("data-notice-state=\"sent\"") && progress.contains("<strong data-planned>1</strong>"), "{progress}");
         assert!(progress.contains("data-channel=\"email\"><th scope=\"row\">Email</th><td data-sent>1</td>"), "{progress}");
+        assert!(!progress.contains(&format!("/notices/{id}/cancel")), "nothing left to stop");
         // The patient reads it in their dashboard, in French.
         let p = browser();
         sign_in(&app, &p, &patient).await;

@@ -10,8 +10,6 @@ pub struct ServerProcess {
     pub child: Child,
     pub base: String,
     pub password: String,
-    /// Where its email outbox is.
-    pub mail_dir: std::path::PathBuf,
 }
 
 impl ServerProcess {
@@ -19,13 +17,15 @@ impl ServerProcess {
     /// the outboxes in scratch folders and the extra environment `env`.
     pub fn start(database_url: &str, env: &[(&str, String)]) -> ServerProcess {
         let password = uuid::Uuid::new_v4().simple().to_string();
-        let mail_dir = crate::helpers::scratch_dir("mail");
         let mut command = Command::new(env!("CARGO_BIN_EXE_carebell"));
         command
             .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
             .args(["--database-url", database_url])
             .env("CAREBELL_DEMO_PASSWORD", &password)
-            .env("CAREBELL__EMAIL__OUTBOX_DIR", &mail_dir)
+            .env(
+                "CAREBELL__EMAIL__OUTBOX_DIR",
+                crate::helpers::scratch_dir("mail"),
+            )
             .env(
                 "CAREBELL__SMS__OUTBOX_DIR",
                 crate::helpers::scratch_dir("sms"),
@@ -54,7 +54,6 @@ impl ServerProcess {
             child,
             base,
             password,
-            mail_dir,
         }
     }
 
