@@ -504,9 +504,9 @@ impl Dispatcher {
         vec![false; group.len()]
     }
 
-    /// Delivers due in-app notifications (voiding reminders that no longer apply) and
-    /// announces them.
-    async fn deliver_in_app(&self) -> anyhow::Result<usize> {
+    /// Delivers due in-app notifications (voiding reminders that no longer apply), up to 16
+    /// batches, and announces them; the first part of every step. Returns how many.
+    pub async fn deliver_in_app(&self) -> anyhow::Result<usize> {
         let me = &self.inner;
         let now = me.clock.now();
         {
