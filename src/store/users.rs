@@ -88,6 +88,11 @@ pub async fn find_credentials(c: &mut Conn, email: &str) -> StoreResult<Option<(
     }
 }
 
+/// The active account with this email (any case), if there is one.
+pub async fn find_by_email(c: &mut Conn, email: &str) -> StoreResult<Option<User>> {
+    Ok(find_credentials(c, email).await?.map(|(user, _)| user))
+}
+
 pub async fn set_password_hash(c: &mut Conn, id: i64, hash: &str) -> StoreResult<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)

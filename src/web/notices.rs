@@ -162,6 +162,14 @@ fn input_of(form: &NoticeForm) -> Result<NoticeInput, ApiError> {
             date,
             practitioner_id,
         },
+        "users" => AudienceInput::Users {
+            user_ids: field("user_ids")
+                .unwrap_or_default()
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(|t| t.parse().map_err(|_| bad("people: not an account")))
+                .collect::<Result<_, _>>()?,
+        },
         other => return Err(bad(&format!("unknown audience {other:?}"))),
     };
     let mut texts = BTreeMap::new();
@@ -191,9 +199,43 @@ fn input_of(form: &NoticeForm) -> Result<NoticeInput, ApiError> {
     })
 }
 
+/// The people a form names (`people`: emails or account numbers, separated by commas,
+/// spaces or lines), as account ids in the `user_ids` field.
+async fn resolve_people(state: &AppState, form: &mut NoticeForm) -> Result<(), ApiError> {
+    let Some(people) = form
+        .iter()
+        .find(|(k, _)| k == "people")
+        .map(|(_, v)| v.clone())
+    else {
+        return Ok(());
+    };
+    let mut ids = Vec::new();
+    let mut c = state.store.acquire().await?;
+    for token in people
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        let id = match token.parse::<i64>() {
+            Ok(id) => id,
+            Err(_) => crate::store::users::find_by_email(&mut c, token)
+                .await?
+                .map(|u| u.id)
+                .ok_or_else(|| {
+                    ApiError::unprocessable(format!("people: no account has {token}"))
+                })?,
+        };
+        ids.push(id.to_string());
+    }
+    form.push(("user_ids".into(), ids.join(",")));
+    Ok(())
+}
+
 /// `POST /notices`: writes the draft, then shows it for confirmation.
-pub async fn draft(State(state): State<AppState>, action: Action<NoticeForm>) -> PageResult {
+pub async fn draft(State(state): State<AppState>, mut action: Action<NoticeForm>) -> PageResult {
     senders_only(&action.viewer)?;
+    if let Err(e) = resolve_people(&state, &mut action.form).await {
+        return Ok(finish(&action.back, Err(e)));
+    }
     let made = match input_of(&action.form) {
         Ok(input) => notices::draft(&state, &action.viewer.user, &input).await,
         Err(e) => Err(e),

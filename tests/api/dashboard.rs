@@ -643,6 +643,19 @@ on_both_engines! {
         assert!(progress.contains("data-notice-state=\"sent\"") && progress.contains("<strong data-planned>1</strong>"), "{progress}");
         assert!(progress.contains("data-channel=\"email\"><th scope=\"row\">Email</th><td data-sent>1</td>"), "{progress}");
         assert!(!progress.contains(&format!("/notices/{id}/cancel")), "nothing left to stop");
+        // To chosen people, named by email or account number.
+        let other = app.user(Role::Patient).await;
+        let to_people = submit(&app, &b, "/notices", "/notices", &[
+            ("back", "/notices"), ("audience", "users"), ("people", &format!("{},\n{}", patient.email.to_uppercase(), other.id)),
+            ("title_en", "Hello"), ("message_en", "Two of you."),
+        ]).await;
+        let (_, chosen) = page(&app, &b, &to_people).await;
+        assert!(chosen.contains("<dd data-audience-size>2</dd>"), "{chosen}");
+        let unknown = submit(&app, &b, "/notices", "/notices", &[
+            ("back", "/notices"), ("audience", "users"), ("people", "nobody@clinic.example"),
+            ("title_en", "Hello"), ("message_en", "Nobody."),
+        ]).await;
+        assert!(unknown.contains("error=validation_failed"), "{unknown}");
         // The patient reads it in their dashboard, in French.
         let p = browser();
         sign_in(&app, &p, &patient).await;
