@@ -506,3 +506,42 @@ pub fn python(script: &str, input: &[u8], what: &str) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// An email of the outbox, as a mail program reads it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    /// The text part, decoded.
+    pub text: String,
+    /// Whether it carries one-click unsubscribe (`List-Unsubscribe`).
+    pub unsubscribe: bool,
+}
+
+/// Every email in the app's outbox folder, in the order they were written.
+pub fn outbox_mails(app: &TestApp) -> Vec<Mail> {
+    use mail_parser::MessageParser;
+    let mut files: Vec<_> = std::fs::read_dir(&app.settings.email.outbox_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let raw = std::fs::read(path).unwrap();
+            let m = MessageParser::default().parse(&raw).unwrap();
+            Mail {
+                to: m
+                    .to()
+                    .and_then(|a| a.first())
+                    .and_then(|a| a.address())
+                    .unwrap_or_default()
+                    .to_owned(),
+                subject: m.subject().unwrap_or_default().to_owned(),
+                text: m.body_text(0).unwrap_or_default().into_owned(),
+                unsubscribe: m.header("List-Unsubscribe").is_some(),
+            }
+        })
+        .collect()
+}

@@ -6,7 +6,6 @@ use crate::helpers::*;
 use crate::{on_both_engines, on_both_engines_by_engine};
 use carebell::domain::{Email, Language, PersonName, PhoneNumber, Role, TimeZone};
 use carebell::store::users::{self, NewUser};
-use mail_parser::MessageParser;
 use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
@@ -56,25 +55,9 @@ async fn notice(app: &TestApp, who: &TestUser, id: i64) -> Value {
 
 /// (to, subject, text part, has List-Unsubscribe) of every email in the outbox.
 fn emails(app: &TestApp) -> Vec<(String, String, String, bool)> {
-    std::fs::read_dir(&app.settings.email.outbox_dir)
-        .unwrap()
-        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
-        .map(|raw| {
-            let m = MessageParser::default().parse(&raw).unwrap();
-            let to = m
-                .to()
-                .and_then(|a| a.first())
-                .and_then(|a| a.address())
-                .unwrap()
-                .to_owned();
-            let unsubscribe = m.header("List-Unsubscribe").is_some();
-            (
-                to,
-                m.subject().unwrap_or_default().to_owned(),
-                m.body_text(0).unwrap().into_owned(),
-                unsubscribe,
-            )
-        })
+    outbox_mails(app)
+        .into_iter()
+        .map(|m| (m.to, m.subject, m.text, m.unsubscribe))
         .collect()
 }
 

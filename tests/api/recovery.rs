@@ -5,35 +5,17 @@
 use crate::helpers::*;
 use crate::on_both_engines;
 use carebell::domain::Role;
-use mail_parser::MessageParser;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 /// The emails in the outbox sent to `to`, as (subject, text part).
 fn mails_to(app: &TestApp, to: &str) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&app.settings.email.outbox_dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    for path in files {
-        let bytes = std::fs::read(path).unwrap();
-        let m = MessageParser::default().parse(&bytes).unwrap();
-        let addressee = m
-            .to()
-            .and_then(|a| a.first())
-            .and_then(|a| a.address())
-            .unwrap_or_default();
-        if addressee.eq_ignore_ascii_case(to) {
-            found.push((
-                m.subject().unwrap_or_default().to_owned(),
-                m.body_text(0).unwrap().into_owned(),
-            ));
-        }
-    }
-    found
+    outbox_mails(app)
+        .into_iter()
+        .filter(|m| m.to.eq_ignore_ascii_case(to))
+        .map(|m| (m.subject, m.text))
+        .collect()
 }
 
 /// The reset link's path in a reset email's text.
