@@ -411,6 +411,13 @@ password_reset =
     .next = If it was not you, ignore this message: your password stays as it is.
     .action = Choose a new password
 
+webhook_disabled =
+    .subject = Webhook endpoint turned off: { $url }
+    .heading = A webhook endpoint was turned off
+    .body = Every delivery to { $url } has failed since { $since }, so { $clinic } turned the endpoint off. Nothing more is sent to it.
+    .next = Fix the endpoint, then turn it on again; failed deliveries can be retried from the delivery log.
+    .action = See the endpoints
+
 free-times = { $count ->
     [one] { $count } free time
    *[other] { $count } free times

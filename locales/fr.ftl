@@ -403,6 +403,13 @@ password_reset =
     .next = Si ce n'était pas vous, ignorez ce message : votre mot de passe reste inchangé.
     .action = Choisir un nouveau mot de passe
 
+webhook_disabled =
+    .subject = Point d'accès webhook désactivé : { $url }
+    .heading = Un point d'accès webhook a été désactivé
+    .body = Toutes les livraisons vers { $url } échouent depuis le { $since } ; { $clinic } a donc désactivé ce point d'accès. Plus rien ne lui est envoyé.
+    .next = Réparez-le, puis réactivez-le ; les livraisons échouées peuvent être relancées depuis le journal des envois.
+    .action = Voir les points d'accès
+
 free-times = { $count ->
     [one] { $count } créneau libre
    *[other] { $count } créneaux libres

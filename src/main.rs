@@ -369,7 +369,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     j.state.as_str(),
                     j.channel.as_str(),
                     j.kind,
-                    j.recipient_id,
+                    j.recipient_id
+                        .map(|r| r.to_string())
+                        .unwrap_or_else(|| format!("hook {}", j.endpoint_id.unwrap_or_default())),
                     j.attempts,
                     j.due_at.to_string(),
                     j.last_error.as_deref().unwrap_or("")

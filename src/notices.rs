@@ -432,7 +432,7 @@ async fn view_of(c: &mut Conn, n: Notice) -> ApiResult<NoticeView> {
             let slot = match state {
                 JobState::Pending => &mut out.pending,
                 JobState::Sending => &mut out.sending,
-                JobState::Sent => &mut out.sent,
+                JobState::Sent | JobState::Delivered | JobState::Undelivered => &mut out.sent,
                 JobState::Dead => &mut out.failed,
                 JobState::Suppressed => &mut out.suppressed,
                 JobState::Voided => &mut out.voided,

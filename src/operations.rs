@@ -24,7 +24,7 @@ pub async fn retry_dead_delivery(
     let event = crate::store::audit::NewEvent {
         actor_id: Some(actor_id),
         action: "delivery.retried",
-        subject_user_id: Some(job.recipient_id),
+        subject_user_id: job.recipient_id,
         appointment_id: job.appointment_id,
         target: Some(format!("delivery {id}")),
         ..Default::default()

@@ -79,6 +79,7 @@ pub async fn view(state: &AppState, c: &mut Conn, user: &User) -> ApiResult<Pref
         choices: chosen,
         own_quiet_hours: own,
         sms_opted_out,
+        ..
     } = stored::chosen_by(c, user.id).await?;
     let sms_opted_out = user.phone.is_some() && sms_opted_out;
     let q = &state.settings.quiet_hours;

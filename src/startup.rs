@@ -220,7 +220,7 @@ pub async fn build_dispatcher(
         Catalogue::load(settings.clinic.templates_dir.as_deref())
             .context("loading the catalogue of wording")?,
     );
-    let (installation, link_key) = {
+    let (installation, link_key, vapid_key) = {
         let mut c = store.acquire().await?;
         let id = crate::store::installation::id(&mut c, clock.now())
             .await
@@ -228,7 +228,11 @@ pub async fn build_dispatcher(
         let key = crate::store::installation::signing_key(&mut c)
             .await
             .context("reading the link signing key")?;
-        (id, key)
+        let candidate = crate::delivery::push::PushSender::new_private_key();
+        let vapid = crate::store::installation::vapid_key(&mut c, &candidate)
+            .await
+            .context("reading the VAPID key")?;
+        (id, key, vapid)
     };
     let from: lettre::message::Mailbox = settings.email.from.parse().context("email.from")?;
     let origin = crate::templates::CalendarOrigin {
@@ -252,7 +256,10 @@ pub async fn build_dispatcher(
         Arc::new(templates),
         crate::realtime::attach_notifier(LiveHub::default(), store),
         wake,
-        installation,
+        crate::delivery::Identity {
+            id: installation,
+            vapid_key,
+        },
     )
 }
 

@@ -67,6 +67,43 @@ pub fn verify_reset(key: &[u8], token: &str) -> Option<(i64, i64)> {
     constant_time_eq(sig.as_bytes(), expected_sig.as_bytes()).then_some((reset_id, user_id))
 }
 
+/// A new webhook endpoint's secret, as Standard Webhooks writes it: `whsec_` and the
+/// base64 of 32 random bytes.
+pub fn new_webhook_secret() -> String {
+    use rand::RngCore;
+    let mut key = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut key);
+    format!("whsec_{}", STANDARD.encode(key))
+}
+
+/// The key bytes of a `whsec_…` secret.
+pub fn webhook_secret_bytes(secret: &str) -> Option<Vec<u8>> {
+    STANDARD.decode(secret.strip_prefix("whsec_")?).ok()
+}
+
+/// The `webhook-signature` header of a message (Standard Webhooks): `v1,<base64 of
+/// HMAC-SHA256 over "<id>.<timestamp>.<body>">` for each secret, space-separated (two
+/// while a rotated secret overlaps the new one).
+pub fn webhook_signature(secrets: &[Vec<u8>], id: &str, timestamp: i64, body: &str) -> String {
+    let stamp = timestamp.to_string();
+    secrets
+        .iter()
+        .map(|key| {
+            let mac = sha256(
+                key,
+                &[id.as_bytes(), b".", stamp.as_bytes(), b".", body.as_bytes()],
+            );
+            format!("v1,{}", STANDARD.encode(mac))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// WhatsApp's (Meta's) `X-Hub-Signature-256`: `sha256=<hex HMAC-SHA256(app secret, body)>`.
+pub fn verify_hub_signature(app_secret: &[u8], body: &[u8], sent: &str) -> bool {
+    verify_body(app_secret, body, sent)
+}
+
 /// Twilio's signature of a form POST: base64(HMAC-SHA1(auth token, URL followed by every
 /// parameter name and value, sorted by name)).
 pub fn twilio_signature(auth_token: &str, url: &str, params: &[(String, String)]) -> String {
@@ -134,6 +171,27 @@ mod tests {
         assert!(t
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
+    }
+
+    /// The example in the Standard Webhooks specification's reference implementations.
+    #[test]
+    fn webhook_signatures_match_the_specification_example() {
+        let key = webhook_secret_bytes("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let body = r#"{"test": 2432232314}"#;
+        assert_eq!(
+            webhook_signature(
+                std::slice::from_ref(&key),
+                "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                1614265330,
+                body
+            ),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+        let other = webhook_secret_bytes(&new_webhook_secret()).unwrap();
+        assert_eq!(other.len(), 32);
+        let both = webhook_signature(&[key, other], "msg_1", 1, body);
+        assert_eq!(both.split(' ').count(), 2);
+        assert!(webhook_secret_bytes("no prefix").is_none());
     }
 
     /// The example in Twilio's documentation of request validation (its code samples).

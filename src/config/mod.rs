@@ -46,9 +46,17 @@ pub struct Settings {
     pub availability: AvailabilitySettings,
     #[serde(default)]
     pub notices: NoticeSettings,
+    #[serde(default)]
+    pub webhooks: WebhookSettings,
+    #[serde(default)]
+    pub push: PushSettings,
+    #[serde(default)]
+    pub whatsapp: WhatsAppSettings,
 }
 
+mod reach;
 mod sections;
+pub use reach::*;
 pub use sections::*;
 
 impl Settings {

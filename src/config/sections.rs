@@ -16,6 +16,19 @@ pub struct ReminderSettings {
     /// before is 24 h before, also across a daylight-saving change). Default `["24h", "2h"]`.
     #[serde(with = "humantime_list")]
     pub offsets: Vec<Duration>,
+    /// `always` (default): a reminder goes by email and SMS alike. `fallback`: by SMS to
+    /// those with a number, and by email only when the SMS cannot be sent or its receipt
+    /// says it did not reach the phone (and to those without SMS).
+    pub email: ReminderEmail,
+}
+
+/// When a reminder goes by email.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ReminderEmail {
+    #[default]
+    Always,
+    Fallback,
 }
 
 impl Default for ReminderSettings {
@@ -25,6 +38,7 @@ impl Default for ReminderSettings {
                 Duration::from_secs(24 * 3600),
                 Duration::from_secs(2 * 3600),
             ],
+            email: ReminderEmail::Always,
         }
     }
 }
@@ -90,6 +104,12 @@ pub struct EmailSettings {
     /// one-click unsubscribe also list `mailto:` it (subject: the link's token). Default
     /// unset (the https link only).
     pub unsubscribe_mailto: Option<String>,
+    /// Key of the HMAC-SHA256 signature (`X-Carebell-Signature: sha256=<hex>`) that the
+    /// mail system puts on the bounces (RFC 3464 delivery-status notifications) it forwards
+    /// to `/webhooks/email/bounce`; `CAREBELL__EMAIL__INBOUND_SECRET`. Unset: that path
+    /// refuses everything.
+    #[serde(serialize_with = "serialize_redacted_opt", default)]
+    pub inbound_secret: Option<SecretString>,
     #[serde(default)]
     pub smtp: SmtpSettings,
 }
@@ -283,7 +303,7 @@ pub enum SmsProviderKind {
     Webhook,
 }
 
-fn serialize_redacted_opt<S: serde::Serializer>(
+pub(super) fn serialize_redacted_opt<S: serde::Serializer>(
     v: &Option<SecretString>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
@@ -367,6 +387,7 @@ impl Default for EmailSettings {
             outbox_dir: PathBuf::from("var/mail"),
             invite_practitioners: true,
             unsubscribe_mailto: None,
+            inbound_secret: None,
             smtp: SmtpSettings::default(),
         }
     }

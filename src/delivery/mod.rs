@@ -7,11 +7,16 @@
 //! sleeps only when idle. No transaction is open during a send: the claim commits first,
 //! the outcome is written after.
 
+mod channels;
 mod compose;
 pub mod email;
 pub mod live;
+mod outcomes;
 pub mod policy;
+pub mod push;
 pub mod sms;
+pub mod webhook;
+pub mod whatsapp;
 
 use crate::clock::SharedClock;
 use crate::config::Settings;
@@ -86,6 +91,9 @@ struct Inner {
     templates: Arc<Templates>,
     mailer: Mailer,
     sms: SmsGateway,
+    push: push::PushSender,
+    whatsapp: whatsapp::WhatsApp,
+    webhooks: webhook::WebhookSender,
     live: LiveHub,
     policy: RetryPolicy,
     from: Mailbox,
@@ -99,10 +107,20 @@ struct Inner {
     /// Sends in flight at most, per channel (`email.smtp.max_in_flight`, `sms.max_in_flight`).
     email_slots: tokio::sync::Semaphore,
     sms_slots: tokio::sync::Semaphore,
+    push_slots: tokio::sync::Semaphore,
+    whatsapp_slots: tokio::sync::Semaphore,
+    webhook_slots: tokio::sync::Semaphore,
     /// How long one send may take at most, per channel, before it counts as a transient
     /// failure (the client's own time-out plus a margin).
     email_deadline: Duration,
     sms_deadline: Duration,
+    push_deadline: Duration,
+    whatsapp_deadline: Duration,
+    webhook_deadline: Duration,
+    /// An endpoint failing this long is turned off (`webhooks.disable_after`).
+    webhook_disable_after: Duration,
+    /// `reminders.email`.
+    reminder_email: crate::config::ReminderEmail,
     /// The clinic's side of recipients' choices.
     rules: gate::Rules,
     /// `email.unsubscribe_mailto`.
@@ -125,13 +143,22 @@ impl Dispatcher {
         templates: Arc<Templates>,
         live: LiveHub,
         wake: WakeSignal,
-        installation: String,
+        identity: Identity,
     ) -> anyhow::Result<Self> {
         let from: Mailbox = settings.email.from.parse().context("email.from")?;
         let domain = from.email.domain().to_owned();
         let mailer = Mailer::from_settings(&settings.email)?;
-        let sms = SmsGateway::from_settings(&settings.sms)?;
-        tracing::info!(email = %mailer.describe(), sms = sms.describe(), "delivery channels");
+        let sms = SmsGateway::from_settings(&settings.sms, &settings.server.public_url)?;
+        let contact = settings
+            .push
+            .contact
+            .clone()
+            .unwrap_or_else(|| format!("mailto:{}", from.email));
+        let push = push::PushSender::new(&identity.vapid_key, contact, settings.push.timeout)?;
+        let whatsapp = whatsapp::WhatsApp::from_settings(&settings.whatsapp)?;
+        let webhooks = webhook::WebhookSender::new(settings.webhooks.timeout)?;
+        let installation = identity.id;
+        tracing::info!(email = %mailer.describe(), sms = sms.describe(), whatsapp = whatsapp.describe(), "delivery channels");
         let d = &settings.delivery;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -140,6 +167,9 @@ impl Dispatcher {
                 templates,
                 mailer,
                 sms,
+                push,
+                whatsapp,
+                webhooks,
                 live,
                 policy: RetryPolicy::new(d.retry_schedule.clone(), d.retry_jitter),
                 from,
@@ -153,8 +183,21 @@ impl Dispatcher {
                     settings.email.smtp.max_in_flight as usize,
                 ),
                 sms_slots: tokio::sync::Semaphore::new(settings.sms.max_in_flight as usize),
+                push_slots: tokio::sync::Semaphore::new(settings.push.max_in_flight as usize),
+                whatsapp_slots: tokio::sync::Semaphore::new(
+                    settings.whatsapp.max_in_flight as usize,
+                ),
+                webhook_slots: tokio::sync::Semaphore::new(
+                    settings.webhooks.max_in_flight as usize,
+                ),
                 email_deadline: settings.email.smtp.timeout + SEND_MARGIN,
                 sms_deadline: settings.sms.timeout + SEND_MARGIN,
+                // Every subscription of the recipient is tried within one send.
+                push_deadline: settings.push.timeout * 3 + SEND_MARGIN,
+                whatsapp_deadline: settings.whatsapp.timeout + SEND_MARGIN,
+                webhook_deadline: settings.webhooks.timeout + SEND_MARGIN,
+                webhook_disable_after: settings.webhooks.disable_after,
+                reminder_email: settings.reminders.email,
                 rules: gate::Rules::from_settings(settings),
                 unsubscribe_mailto: settings.email.unsubscribe_mailto.clone(),
                 metrics: crate::telemetry::Metrics::new(),
@@ -185,6 +228,11 @@ impl Dispatcher {
 
     pub fn live(&self) -> &LiveHub {
         &self.inner.live
+    }
+
+    /// The public VAPID key browsers subscribe with (`applicationServerKey`).
+    pub fn push_public_key(&self) -> String {
+        self.inner.push.public_key()
     }
 
     /// The message templates it renders with (dashboards show in-app texts with them).
@@ -370,6 +418,9 @@ impl Dispatcher {
             let _permit = match job.channel {
                 Channel::Email => me.email_slots.acquire().await.ok(),
                 Channel::Sms => me.sms_slots.acquire().await.ok(),
+                Channel::Push => me.push_slots.acquire().await.ok(),
+                Channel::WhatsApp => me.whatsapp_slots.acquire().await.ok(),
+                Channel::Webhook => me.webhook_slots.acquire().await.ok(),
                 Channel::InApp => None,
             };
             self.attempt(job).await
@@ -418,6 +469,10 @@ impl Dispatcher {
             outcome,
             code: code.map(str::to_owned),
             reply: reply.map(str::to_owned),
+            provider_message_id: result
+                .as_ref()
+                .ok()
+                .and_then(|r| r.provider_message_id.clone()),
             moved: tx,
         };
         let moved = match writer.send(finished) {
@@ -482,8 +537,14 @@ impl Dispatcher {
                         outcome: f.outcome,
                         code: f.code.as_deref(),
                         reply: f.reply.as_deref(),
+                        provider_message_id: f.provider_message_id.as_deref(),
                     };
-                    moved.push(deliveries::record(tx.conn(), &jobs[f.index], &record, now).await?);
+                    let job = &jobs[f.index];
+                    let recorded = deliveries::record(tx.conn(), job, &record, now).await?;
+                    if recorded {
+                        self.after_outcome(&mut tx, job, &record, now).await?;
+                    }
+                    moved.push(recorded);
                 }
                 tx.commit().await?;
                 Ok::<Vec<bool>, crate::store::StoreError>(moved)
@@ -533,9 +594,13 @@ impl Dispatcher {
     async fn attempt(&self, job: &ClaimedJob) -> (Timestamp, Duration, Result<Receipt, JobError>) {
         let started_at = self.inner.clock.now();
         let clock = Instant::now();
+        let me = &self.inner;
         let deadline = match job.channel {
-            Channel::Sms => self.inner.sms_deadline,
-            _ => self.inner.email_deadline,
+            Channel::Sms => me.sms_deadline,
+            Channel::Push => me.push_deadline,
+            Channel::WhatsApp => me.whatsapp_deadline,
+            Channel::Webhook => me.webhook_deadline,
+            Channel::Email | Channel::InApp => me.email_deadline,
         };
         let result = match tokio::time::timeout(deadline, self.send(job)).await {
             Ok(r) => r,
@@ -548,10 +613,16 @@ impl Dispatcher {
     }
 
     async fn send(&self, job: &ClaimedJob) -> Result<Receipt, JobError> {
+        if job.channel == Channel::Webhook {
+            return self.send_webhook(job).await;
+        }
         let me = &self.inner;
         let db = |e: crate::store::StoreError| JobError::transient(format!("database: {e}"));
+        let notification_id = job
+            .notification_id
+            .ok_or_else(|| JobError::Dropped("a job without its notification".into()))?;
         let mut c = me.store.acquire().await.map_err(db)?;
-        let found = notifications::with_recipient(&mut c, job.notification_id)
+        let found = notifications::with_recipient(&mut c, notification_id)
             .await
             .map_err(db)?;
         let (n, to) =
@@ -613,6 +684,7 @@ impl Dispatcher {
                     .map(|a| Receipt {
                         code: a.code,
                         reply: a.reply,
+                        provider_message_id: None,
                     })
                     .map_err(JobError::Failed)
             }
@@ -634,10 +706,15 @@ impl Dispatcher {
                     .map(|a| Receipt {
                         code: a.code,
                         reply: a.reply,
+                        provider_message_id: a.message_id,
                     })
                     .map_err(JobError::Failed)
             }
-            Channel::InApp => Err(JobError::Dropped("in-app needs no job".into())),
+            Channel::Push => self.send_push(job, &n, &to).await,
+            Channel::WhatsApp => self.send_whatsapp(&n, &to).await,
+            Channel::InApp | Channel::Webhook => {
+                Err(JobError::Dropped("this channel needs no job".into()))
+            }
         }
     }
 }
@@ -669,7 +746,11 @@ impl Dispatcher {
             zone: to.time_zone,
             email_on: rules.enabled(stored, category, Channel::Email),
             sms_on: rules.enabled(stored, category, Channel::Sms),
+            push_on: rules.enabled(stored, category, Channel::Push),
+            whatsapp_on: rules.enabled(stored, category, Channel::WhatsApp),
             has_phone: to.phone.is_some(),
+            whatsapp_agreed: to.whatsapp_opt_in_at.is_some(),
+            email_bounce: chosen.email_bounce.clone(),
             deactivated: to.deactivated_at.is_some(),
             sms_opted_out,
             quiet_hours,
@@ -682,6 +763,15 @@ impl Dispatcher {
 struct Receipt {
     code: String,
     reply: String,
+    /// What the provider calls the message, for its delivery receipts.
+    provider_message_id: Option<String>,
+}
+
+/// Who this installation is: its random id (Message-IDs, calendar UIDs, idempotency keys)
+/// and its VAPID key (web push).
+pub struct Identity {
+    pub id: String,
+    pub vapid_key: Vec<u8>,
 }
 
 /// A finished send on its way to the writer, which answers whether its job moved.
@@ -692,6 +782,7 @@ struct Finished {
     outcome: Outcome,
     code: Option<String>,
     reply: Option<String>,
+    provider_message_id: Option<String>,
     moved: tokio::sync::oneshot::Sender<bool>,
 }
 

@@ -19,6 +19,8 @@ pub enum SmsGateway {
         account_sid: String,
         auth_token: SecretString,
         from: String,
+        /// Where Twilio posts the message's delivery receipts (`StatusCallback`).
+        status_callback: String,
     },
     Webhook {
         http: reqwest::Client,
@@ -32,10 +34,14 @@ pub enum SmsGateway {
 pub struct SmsAccepted {
     pub code: String,
     pub reply: String,
+    /// What the provider calls the message (Twilio's `sid`; the webhook provider's `id`,
+    /// or ours): its delivery receipts name it.
+    pub message_id: Option<String>,
 }
 
 impl SmsGateway {
-    pub fn from_settings(s: &SmsSettings) -> anyhow::Result<Self> {
+    /// The provider of the settings; `public_url` is where its receipts come back.
+    pub fn from_settings(s: &SmsSettings, public_url: &str) -> anyhow::Result<Self> {
         let http = || {
             reqwest::Client::builder()
                 .timeout(s.timeout)
@@ -64,6 +70,10 @@ impl SmsGateway {
                 .map(SecretString::from)
                 .context("sms.twilio_auth_token (or sms.auth_token_file) is required for twilio")?,
                 from: s.from.clone().context("sms.from")?,
+                status_callback: format!(
+                    "{}/webhooks/sms/twilio/status",
+                    public_url.trim_end_matches('/')
+                ),
             },
             SmsProviderKind::Webhook => Self::Webhook {
                 http: http()?,
@@ -106,6 +116,7 @@ impl SmsGateway {
                     .map(|()| SmsAccepted {
                         code: "file".into(),
                         reply: format!("written to {}", path.display()),
+                        message_id: Some(id.to_owned()),
                     })
                     .map_err(|e| {
                         Failure::transient(None, format!("writing {}: {e}", path.display()))
@@ -117,14 +128,20 @@ impl SmsGateway {
                 account_sid,
                 auth_token,
                 from,
+                status_callback,
             } => {
                 let url = format!("{base_url}/2010-04-01/Accounts/{account_sid}/Messages.json");
                 let request = http
                     .post(url)
                     .basic_auth(account_sid, Some(auth_token.expose_secret()))
                     .header("Idempotency-Key", idempotency_key)
-                    .form(&[("To", to), ("From", from.as_str()), ("Body", body)]);
-                answer(request.send().await).await
+                    .form(&[
+                        ("To", to),
+                        ("From", from.as_str()),
+                        ("Body", body),
+                        ("StatusCallback", status_callback.as_str()),
+                    ]);
+                answer(request.send().await, "sid", id).await
             }
             Self::Webhook {
                 http,
@@ -145,14 +162,19 @@ impl SmsGateway {
                 if let Some(token) = token {
                     request = request.bearer_auth(token.expose_secret());
                 }
-                answer(request.send().await).await
+                answer(request.send().await, "id", id).await
             }
         }
     }
 }
 
 /// 2xx is accepted; 429 and 5xx are transient; other 4xx permanent; no answer transient.
-async fn answer(result: Result<reqwest::Response, reqwest::Error>) -> Result<SmsAccepted, Failure> {
+/// The message's id is the answer's JSON field `id_field`, else `ours`.
+async fn answer(
+    result: Result<reqwest::Response, reqwest::Error>,
+    id_field: &str,
+    ours: &str,
+) -> Result<SmsAccepted, Failure> {
     let response = match result {
         Ok(r) => r,
         Err(e) => {
@@ -163,18 +185,18 @@ async fn answer(result: Result<reqwest::Response, reqwest::Error>) -> Result<Sms
         }
     };
     let status = response.status();
-    let text: String = response
-        .text()
-        .await
-        .unwrap_or_default()
-        .chars()
-        .take(300)
-        .collect();
+    let full = response.text().await.unwrap_or_default();
+    let text: String = full.chars().take(300).collect();
     let code = Some(status.as_u16().to_string());
     if status.is_success() {
+        let message_id = serde_json::from_str::<serde_json::Value>(&full)
+            .ok()
+            .and_then(|v| v[id_field].as_str().map(str::to_owned))
+            .unwrap_or_else(|| ours.to_owned());
         Ok(SmsAccepted {
             code: status.as_u16().to_string(),
             reply: text,
+            message_id: Some(message_id),
         })
     } else if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
         Err(Failure::transient(code, text))

@@ -56,6 +56,7 @@ string_enum!(
         NewAvailability => "new_availability",
         SystemNotice => "system_notice",
         PasswordReset => "password_reset",
+        WebhookDisabled => "webhook_disabled",
     }
 );
 
@@ -71,11 +72,15 @@ string_enum!(
 
 string_enum!(
     /// A way to reach a person. In-app is the stored notification itself; the other
-    /// channels are delivered by jobs.
+    /// channels are delivered by jobs. `webhook` is the integrators' endpoints, a job's
+    /// channel but not a person's.
     Channel {
         InApp => "in_app",
         Email => "email",
         Sms => "sms",
+        Push => "push",
+        WhatsApp => "whatsapp",
+        Webhook => "webhook",
     }
 );
 

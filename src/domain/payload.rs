@@ -15,6 +15,7 @@ pub enum Payload {
     Availability(AvailabilityFacts),
     Notice(NoticeFacts),
     Account(AccountFacts),
+    Endpoint(EndpointFacts),
 }
 
 /// An appointment as it is after the change the notification tells about.
@@ -80,6 +81,16 @@ pub struct AccountFacts {
     pub reset_id: i64,
     /// Until when its link works.
     pub expires_at: Timestamp,
+}
+
+/// A webhook endpoint carebell turned off because every delivery to it failed for days
+/// (told to admins).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointFacts {
+    pub endpoint_id: i64,
+    pub url: String,
+    #[serde(default)]
+    pub failing_since: Option<Timestamp>,
 }
 
 /// The change an iCalendar file makes (RFC 5546 method).

@@ -26,6 +26,7 @@ impl Category {
             K::NewAvailability => Category::Availability,
             K::SystemNotice => Category::Notices,
             K::PasswordReset => Category::Account,
+            K::WebhookDisabled => Category::Notices,
             K::BookingReceived
             | K::AppointmentRequested
             | K::AppointmentConfirmed
@@ -58,7 +59,12 @@ impl Category {
 }
 
 /// The channels a recipient turns on and off (in-app is always on).
-pub const CHOOSABLE: [Channel; 2] = [Channel::Email, Channel::Sms];
+pub const CHOOSABLE: [Channel; 4] = [
+    Channel::Email,
+    Channel::Sms,
+    Channel::Push,
+    Channel::WhatsApp,
+];
 
 /// `category.channel` (`availability.sms`), as the settings write a pair.
 pub fn preference_key(input: &str) -> Result<(Category, Channel), ParseError> {
@@ -325,7 +331,9 @@ mod tests {
                 c.is_bulk(),
                 matches!(
                     kind,
-                    NotificationKind::NewAvailability | NotificationKind::SystemNotice
+                    NotificationKind::NewAvailability
+                        | NotificationKind::SystemNotice
+                        | NotificationKind::WebhookDisabled
                 )
             );
         }

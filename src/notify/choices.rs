@@ -6,7 +6,8 @@
 //! 0. A deactivated account gets nothing: suppressed.
 //!    A message about one's own account that one has just asked for (a password reset)
 //!    then goes at once: no choice or quiet hours hold it.
-//! 1. SMS to a number that answered STOP: suppressed.
+//! 1. SMS to a number that answered STOP, email to an address that bounced for good,
+//!    WhatsApp to someone who has not agreed to it: suppressed.
 //! 2. A channel the recipient turned off for the category: suppressed, except in a
 //!    category nobody can turn off entirely (`preferences.required`), where the email
 //!    still goes when no other channel would reach them.
@@ -75,10 +76,16 @@ pub struct Facts {
     pub channel: Channel,
     pub now: Timestamp,
     pub zone: TimeZone,
-    /// Email and SMS on for this category, as the recipient chose.
+    /// Each channel on for this category, as the recipient chose.
     pub email_on: bool,
     pub sms_on: bool,
+    pub push_on: bool,
+    pub whatsapp_on: bool,
     pub has_phone: bool,
+    /// The recipient agreed to WhatsApp messages.
+    pub whatsapp_agreed: bool,
+    /// The recipient's address bounced for good, with the status it bounced with.
+    pub email_bounce: Option<String>,
     /// An admin deactivated the account.
     pub deactivated: bool,
     pub sms_opted_out: bool,
@@ -107,16 +114,33 @@ pub fn decide(rules: &Rules, f: &Facts) -> Verdict {
         return Verdict::Send;
     }
     let sms_reaches = f.sms_on && f.has_phone && !f.sms_opted_out;
+    let whatsapp_reaches = f.whatsapp_on && f.has_phone && f.whatsapp_agreed;
+    let off = |channel: &str| {
+        Verdict::Suppress(format!(
+            "suppressed: {channel} off for {}",
+            f.category.as_str()
+        ))
+    };
     match f.channel {
+        Channel::Email if f.email_bounce.is_some() => {
+            let status = f.email_bounce.as_deref().unwrap_or_default();
+            return Verdict::Suppress(format!("suppressed: address bouncing ({status})"));
+        }
         Channel::Sms if f.sms_opted_out => {
             return Verdict::Suppress("suppressed: sms opted out (STOP)".into());
         }
-        Channel::Sms if !f.sms_on => {
-            return Verdict::Suppress(format!("suppressed: sms off for {}", f.category.as_str()));
+        Channel::Sms if !f.sms_on => return off("sms"),
+        Channel::WhatsApp if !f.whatsapp_agreed => {
+            return Verdict::Suppress("suppressed: whatsapp not agreed to".into());
         }
+        Channel::WhatsApp if !f.whatsapp_on => return off("whatsapp"),
+        Channel::Push if !f.push_on => return off("push"),
         // In a required category the email stays when no other channel would reach them.
-        Channel::Email if !f.email_on && (!rules.is_required(f.category) || sms_reaches) => {
-            return Verdict::Suppress(format!("suppressed: email off for {}", f.category.as_str()));
+        Channel::Email
+            if !f.email_on
+                && (!rules.is_required(f.category) || sms_reaches || whatsapp_reaches) =>
+        {
+            return off("email");
         }
         _ => {}
     }
@@ -181,7 +205,11 @@ mod tests {
             zone: TimeZone::parse("Europe/Paris").unwrap(),
             email_on: true,
             sms_on: true,
+            push_on: true,
+            whatsapp_on: true,
             has_phone: true,
+            whatsapp_agreed: false,
+            email_bounce: None,
             deactivated: false,
             sms_opted_out: false,
             quiet_hours: QuietHours {
@@ -237,6 +265,68 @@ mod tests {
         let mut f = facts(Channel::Email, Category::Reminders, "2026-01-15T10:00:00Z");
         (f.email_on, f.sms_on) = (false, false);
         assert!(matches!(decide(&r, &f), Verdict::Suppress(_)));
+    }
+
+    #[test]
+    fn bounces_whatsapp_consent_and_push_choices_are_applied() {
+        let r = rules();
+        let mut f = facts(
+            Channel::Email,
+            Category::AppointmentUpdates,
+            "2026-01-15T10:00:00Z",
+        );
+        f.email_bounce = Some("5.1.1".into());
+        assert_eq!(
+            decide(&r, &f),
+            Verdict::Suppress("suppressed: address bouncing (5.1.1)".into())
+        );
+        let mut f = facts(
+            Channel::WhatsApp,
+            Category::Reminders,
+            "2026-01-15T10:00:00Z",
+        );
+        assert_eq!(
+            decide(&r, &f),
+            Verdict::Suppress("suppressed: whatsapp not agreed to".into())
+        );
+        f.whatsapp_agreed = true;
+        assert_eq!(decide(&r, &f), Verdict::Send);
+        f.whatsapp_on = false;
+        assert!(matches!(decide(&r, &f), Verdict::Suppress(_)));
+        let mut f = facts(
+            Channel::Push,
+            Category::Availability,
+            "2026-01-15T10:00:00Z",
+        );
+        f.push_on = false;
+        assert_eq!(
+            decide(&r, &f),
+            Verdict::Suppress("suppressed: push off for availability".into())
+        );
+        // Push waits out quiet hours like the others.
+        let f = facts(
+            Channel::Push,
+            Category::Availability,
+            "2026-01-15T22:00:00Z",
+        );
+        assert!(matches!(decide(&r, &f), Verdict::Defer { .. }));
+        // WhatsApp reaching them lets a required category's email be turned off.
+        let mut f = facts(
+            Channel::Email,
+            Category::AppointmentUpdates,
+            "2026-01-15T10:00:00Z",
+        );
+        (f.email_on, f.sms_on) = (false, false);
+        assert_eq!(
+            decide(&r, &f),
+            Verdict::Send,
+            "no other channel reaches them"
+        );
+        f.whatsapp_agreed = true;
+        assert_eq!(
+            decide(&r, &f),
+            Verdict::Suppress("suppressed: email off for appointment_updates".into())
+        );
     }
 
     #[test]

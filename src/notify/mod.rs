@@ -85,6 +85,7 @@ pub const AUDIENCE: &[(NotificationKind, Role)] = &[
 pub const ANY_ROLE: &[NotificationKind] = &[
     NotificationKind::SystemNotice,
     NotificationKind::PasswordReset,
+    NotificationKind::WebhookDisabled,
 ];
 
 /// The notifications an event causes, one per recipient.

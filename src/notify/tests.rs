@@ -12,6 +12,8 @@ fn user(id: i64, role: Role, phone: bool, tz: &str) -> User {
         time_zone: TimeZone::parse(tz).unwrap(),
         language: Language::En,
         deactivated_at: None,
+        whatsapp_opt_in_at: None,
+        push_enabled_at: None,
     }
 }
 

@@ -16,6 +16,11 @@ pub enum JobState {
     Voided,
     /// Held back by the recipient's choices (stored as `voided` with `suppressed_at`).
     Suppressed,
+    /// Sent, and the provider's receipt says it reached the phone (stored as `sent` with
+    /// its `receipt`).
+    Delivered,
+    /// Sent, and the provider's receipt says it did not reach the phone.
+    Undelivered,
 }
 
 impl JobState {
@@ -27,6 +32,8 @@ impl JobState {
             Self::Dead => "dead",
             Self::Voided => "voided",
             Self::Suppressed => "suppressed",
+            Self::Delivered => "delivered",
+            Self::Undelivered => "undelivered",
         }
     }
 
@@ -38,6 +45,8 @@ impl JobState {
             "dead" => Ok(Self::Dead),
             "voided" => Ok(Self::Voided),
             "suppressed" => Ok(Self::Suppressed),
+            "delivered" => Ok(Self::Delivered),
+            "undelivered" => Ok(Self::Undelivered),
             other => Err(crate::domain::ParseError::new(format!(
                 "unknown job state {other:?}"
             ))),
@@ -49,8 +58,11 @@ impl JobState {
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct DeliveryJob {
     pub id: i64,
-    pub notification_id: i64,
-    pub recipient_id: i64,
+    /// The notification it delivers; absent for a webhook job.
+    pub notification_id: Option<i64>,
+    /// Its recipient; absent for a webhook job.
+    pub recipient_id: Option<i64>,
+    /// The notification's kind, or a webhook job's event type.
     pub kind: String,
     pub appointment_id: Option<i64>,
     pub channel: Channel,
@@ -65,6 +77,12 @@ pub struct DeliveryJob {
     pub in_flight_at_change: Option<Timestamp>,
     /// A job this one waits for (a reminder in flight when its appointment changed).
     pub after_job_id: Option<i64>,
+    /// For a webhook job: the endpoint it goes to.
+    pub endpoint_id: Option<i64>,
+    /// The provider's code in its delivery receipt (why it did not reach the phone).
+    pub receipt_code: Option<String>,
+    /// For an email sent because a reminder's SMS did not reach the phone: that SMS job.
+    pub fallback_for: Option<i64>,
 }
 
 fn from_row(row: &AnyRow) -> StoreResult<DeliveryJob> {
@@ -103,16 +121,17 @@ pub struct JobFilter {
 
 /// A job's state as operators see it: `suppressed` (stored as `voided` with
 /// `suppressed_at`) apart from the other voided jobs.
-pub(crate) const SHOWN_STATE: &str =
-    "CASE WHEN j.suppressed_at IS NULL THEN j.state ELSE 'suppressed' END";
+pub(crate) const SHOWN_STATE: &str = "CASE WHEN j.suppressed_at IS NOT NULL THEN 'suppressed'
+     WHEN j.state = 'sent' AND j.receipt IS NOT NULL THEN j.receipt ELSE j.state END";
 
 pub async fn list(c: &mut Conn, f: &JobFilter) -> StoreResult<Vec<DeliveryJob>> {
     let rows = sqlx::query(&format!(
-        "SELECT j.id, j.notification_id, n.recipient_id, n.kind, n.appointment_id, j.channel,
-                {SHOWN_STATE} AS state,
+        "SELECT j.id, j.notification_id, n.recipient_id, COALESCE(n.kind, w.event_type) AS kind,
+                n.appointment_id, j.channel, {SHOWN_STATE} AS state,
                 j.due_at, j.attempts, j.last_error, j.created_at, j.updated_at,
-                j.in_flight_at_change, j.after_job_id
-         FROM delivery_jobs j JOIN notifications n ON n.id = j.notification_id
+                j.in_flight_at_change, j.after_job_id, j.endpoint_id, j.receipt_code, j.fallback_for
+         FROM delivery_jobs j LEFT JOIN notifications n ON n.id = j.notification_id
+              LEFT JOIN webhook_messages w ON w.id = j.webhook_message_id
          WHERE (CAST($1 AS TEXT) IS NULL OR {SHOWN_STATE} = $1)
            AND (CAST($2 AS TEXT) IS NULL OR j.channel = $2)
            AND (CAST($3 AS BIGINT) IS NULL OR n.recipient_id = $3)
@@ -136,7 +155,11 @@ pub async fn list(c: &mut Conn, f: &JobFilter) -> StoreResult<Vec<DeliveryJob>> 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ClaimedJob {
     pub id: i64,
-    pub notification_id: i64,
+    /// The notification it delivers (every channel but webhooks).
+    pub notification_id: Option<i64>,
+    /// For a webhook job: the message and the endpoint it goes to.
+    pub webhook_message_id: Option<i64>,
+    pub endpoint_id: Option<i64>,
     pub channel: Channel,
     /// 1 for the first try since the job was queued.
     #[sqlx(rename = "attempts")]
@@ -211,7 +234,7 @@ pub async fn claim(
                  AND (j.after_job_id IS NULL OR NOT EXISTS (
                      SELECT 1 FROM delivery_jobs b WHERE b.id = j.after_job_id AND b.state IN ('pending', 'sending')))
                  ORDER BY {order}, j.id LIMIT $3{skip_locked})
-             RETURNING id, notification_id, channel, attempts, fence,
+             RETURNING id, notification_id, webhook_message_id, endpoint_id, channel, attempts, fence,
                  (SELECT COUNT(*) FROM delivery_attempts t WHERE t.job_id = delivery_jobs.id) AS finished"
         ))
         .bind(now.millis())
@@ -320,6 +343,8 @@ pub struct AttemptRecord<'a> {
     pub outcome: Outcome,
     pub code: Option<&'a str>,
     pub reply: Option<&'a str>,
+    /// What the provider calls the message it accepted, for its delivery receipts.
+    pub provider_message_id: Option<&'a str>,
 }
 
 /// Records an attempt and moves the job on, but only if the caller still holds the job
@@ -379,7 +404,7 @@ pub async fn record(
     };
     let moved = sqlx::query(
         "UPDATE delivery_jobs SET state = $1, due_at = COALESCE($2, due_at), sent_at = $3, last_error = $4,
-             lease_until = NULL, updated_at = $5
+             lease_until = NULL, updated_at = $5, provider_message_id = COALESCE($8, provider_message_id)
          WHERE id = $6 AND fence = $7 AND state = 'sending'",
     )
     .bind(state.as_str())
@@ -389,9 +414,32 @@ pub async fn record(
     .bind(now.millis())
     .bind(job.id)
     .bind(job.fence)
+    .bind(r.provider_message_id.map(str::to_owned))
     .execute(&mut *c)
     .await?;
     Ok(moved.rows_affected() == 1)
+}
+
+/// Writes the email of a reminder whose SMS (`sms_job_id`) did not reach the phone, due
+/// now, unless the reminder already has an email or no longer applies. Returns whether
+/// one was written.
+pub async fn write_fallback_email(
+    c: &mut Conn,
+    sms_job_id: i64,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "INSERT INTO delivery_jobs (notification_id, channel, state, due_at, created_at, updated_at, fallback_for)
+         SELECT j.notification_id, 'email', 'pending', $2, $2, $2, j.id
+         FROM delivery_jobs j JOIN notifications n ON n.id = j.notification_id
+         WHERE j.id = $1 AND j.channel = 'sms' AND n.kind = 'appointment_reminder' AND n.voided_at IS NULL
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(sms_job_id)
+    .bind(now.millis())
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The attempts of a job, oldest first.

@@ -41,3 +41,20 @@ pub async fn signing_key(c: &mut Conn) -> StoreResult<Vec<u8>> {
             .await?;
     hex::decode(key).map_err(|e| super::StoreError::Corrupt(format!("signing key: {e}")))
 }
+
+/// The VAPID private key (a P-256 scalar) that identifies this installation to push
+/// services: `candidate` (a fresh key the caller made) is kept if there is none yet, and
+/// the stored one is returned, so every instance signs with the same key.
+pub async fn vapid_key(c: &mut Conn, candidate: &[u8]) -> StoreResult<Vec<u8>> {
+    sqlx::query(
+        "UPDATE installation SET vapid_private = $1 WHERE singleton = 1 AND vapid_private IS NULL",
+    )
+    .bind(hex::encode(candidate))
+    .execute(&mut *c)
+    .await?;
+    let key: String =
+        sqlx::query_scalar("SELECT vapid_private FROM installation WHERE singleton = 1")
+            .fetch_one(&mut *c)
+            .await?;
+    hex::decode(key).map_err(|e| super::StoreError::Corrupt(format!("vapid key: {e}")))
+}

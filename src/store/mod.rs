@@ -5,6 +5,7 @@
 
 pub mod appointments;
 pub mod audit;
+pub mod bounces;
 pub mod deliveries;
 pub mod follows;
 pub mod installation;
@@ -12,12 +13,14 @@ pub mod notices;
 pub mod notifications;
 pub mod password_resets;
 pub mod preferences;
+pub mod push;
 pub mod reminders;
 pub mod sessions;
 pub mod slots;
 pub mod throttle;
 mod types;
 pub mod users;
+pub mod webhooks;
 
 use crate::config::DatabaseSettings;
 use anyhow::Context;

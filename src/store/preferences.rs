@@ -49,6 +49,8 @@ pub struct Chosen {
     pub choices: Vec<(Category, Channel, bool)>,
     pub own_quiet_hours: Option<QuietHours>,
     pub sms_opted_out: bool,
+    /// The account's address bounced for good: with which status.
+    pub email_bounce: Option<String>,
 }
 
 pub async fn chosen_by(c: &mut Conn, user_id: i64) -> StoreResult<Chosen> {
@@ -57,6 +59,7 @@ pub async fn chosen_by(c: &mut Conn, user_id: i64) -> StoreResult<Chosen> {
         quiet_start: Option<i64>,
         quiet_end: Option<i64>,
         opted_out: i64,
+        bounce: Option<String>,
         category: Option<Category>,
         channel: Option<Channel>,
         enabled: Option<i64>,
@@ -64,6 +67,7 @@ pub async fn chosen_by(c: &mut Conn, user_id: i64) -> StoreResult<Chosen> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT u.quiet_start, u.quiet_end,
                 (SELECT COUNT(*) FROM sms_opt_outs o WHERE o.phone = u.phone) AS opted_out,
+                (SELECT COALESCE(b.status, 'bounced') FROM email_bounces b WHERE b.email = lower(u.email)) AS bounce,
                 p.category, p.channel, p.enabled
          FROM users u LEFT JOIN preferences p ON p.user_id = u.id
          WHERE u.id = $1",
@@ -77,6 +81,7 @@ pub async fn chosen_by(c: &mut Conn, user_id: i64) -> StoreResult<Chosen> {
     Ok(Chosen {
         own_quiet_hours: quiet_hours(first.quiet_start, first.quiet_end),
         sms_opted_out: first.opted_out > 0,
+        email_bounce: first.bounce.clone(),
         choices: rows
             .iter()
             .filter_map(|r| Some((r.category?, r.channel?, r.enabled? != 0)))

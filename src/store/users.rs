@@ -17,6 +17,10 @@ pub struct User {
     pub language: Language,
     /// When an admin deactivated the account (no sign-in, no messages); absent when active.
     pub deactivated_at: Option<Timestamp>,
+    /// When the person agreed to WhatsApp messages; absent: none are sent.
+    pub whatsapp_opt_in_at: Option<Timestamp>,
+    /// Since when a browser or device of theirs takes push notifications; absent: none.
+    pub push_enabled_at: Option<Timestamp>,
 }
 
 /// What it takes to create a user; all fields already parsed.
@@ -31,7 +35,9 @@ pub struct NewUser {
 }
 
 pub(crate) const COLUMNS: &str =
-    "u.id, u.role, u.name, u.email, u.phone, u.time_zone, u.language, u.deactivated_at";
+    "u.id, u.role, u.name, u.email, u.phone, u.time_zone, u.language, u.deactivated_at,
+     u.whatsapp_opt_in_at,
+     (SELECT MIN(p.created_at) FROM push_subscriptions p WHERE p.user_id = u.id) AS push_enabled_at";
 
 pub(crate) fn from_row(row: &AnyRow) -> StoreResult<User> {
     Ok(<User as sqlx::FromRow<AnyRow>>::from_row(row)?)
@@ -62,6 +68,8 @@ pub async fn insert(c: &mut Conn, u: &NewUser, now: Timestamp) -> StoreResult<Us
         time_zone: u.time_zone,
         language: u.language,
         deactivated_at: None,
+        whatsapp_opt_in_at: None,
+        push_enabled_at: None,
     })
 }
 

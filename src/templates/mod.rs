@@ -9,8 +9,10 @@
 
 mod ics;
 pub mod pages;
+mod short;
 
 pub use ics::{calendar_for, CalendarEvent, CalendarParty};
+pub use short::PushText;
 
 use crate::catalogue::{self, Args, Catalogue, TimeStyle};
 use crate::config::ClinicSettings;
@@ -392,6 +394,10 @@ impl Templates {
             Payload::Account(a) => {
                 args.set("expires", when(a.expires_at));
             }
+            Payload::Endpoint(e) => {
+                args.set("url", e.url.clone());
+                args.set("since", e.failing_since.map(when).unwrap_or_default());
+            }
         }
         args
     }
@@ -497,7 +503,7 @@ fn strip_isolation(s: &str) -> String {
 
 /// Sample notifications of a kind for a role, one per variant its texts choose between.
 fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
-    use crate::domain::payload::{AccountFacts, AvailabilityFacts, NoticeFacts};
+    use crate::domain::payload::{AccountFacts, AvailabilityFacts, EndpointFacts, NoticeFacts};
     use crate::domain::{CancelledBy, Email, PersonName, TimeZone, Urgency};
     let t = Timestamp::from_millis(1_796_115_600_000);
     let to = User {
@@ -509,6 +515,8 @@ fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
         time_zone: TimeZone::parse("UTC").expect("sample zone"),
         language: Language::En,
         deactivated_at: None,
+        whatsapp_opt_in_at: None,
+        push_enabled_at: None,
     };
     let appointment = |status, by, reason: Option<&str>, calendar| {
         Payload::Appointment(AppointmentFacts {
@@ -557,6 +565,11 @@ fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
         NotificationKind::PasswordReset => vec![Payload::Account(AccountFacts {
             reset_id: 1,
             expires_at: t,
+        })],
+        NotificationKind::WebhookDisabled => vec![Payload::Endpoint(EndpointFacts {
+            endpoint_id: 1,
+            url: "https://example.org/hook".into(),
+            failing_since: Some(t),
         })],
         _ => vec![
             appointment(

@@ -18,6 +18,8 @@ fn user(id: i64, role: Role, name: &str, lang: Language, tz: &str) -> User {
         time_zone: TimeZone::parse(tz).unwrap(),
         language: lang,
         deactivated_at: None,
+        whatsapp_opt_in_at: None,
+        push_enabled_at: None,
     }
 }
 
@@ -213,7 +215,7 @@ fn every_text_names_the_other_party_and_the_readers_time_and_nothing_it_must_not
             let when = match &n.data {
                 Payload::Appointment(a) => a.starts_at,
                 Payload::Availability(a) => a.first_slot_starts_at.unwrap(),
-                Payload::Notice(_) | Payload::Account(_) => unreachable!(),
+                Payload::Notice(_) | Payload::Account(_) | Payload::Endpoint(_) => unreachable!(),
             };
             let local = catalogue::when(when, &to.time_zone, lang, TimeStyle::Long);
             for (channel, text) in &channels {

@@ -63,7 +63,10 @@ pub async fn page(
             kind: j.kind,
             channel: j.channel.as_str(),
             state: j.state.as_str(),
-            recipient: names.of(&mut c, j.recipient_id).await?,
+            recipient: match j.recipient_id {
+                Some(id) => names.of(&mut c, id).await?,
+                None => format!("webhook endpoint {}", j.endpoint_id.unwrap_or_default()),
+            },
             appointment_id: j.appointment_id,
             due: short_time(j.due_at, &viewer.user),
             attempts: j.attempts,

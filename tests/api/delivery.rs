@@ -333,6 +333,7 @@ on_both_engines_by_engine! {
             outcome: carebell::store::deliveries::Outcome::Permanent,
             code: Some("550"),
             reply: Some("late"),
+            provider_message_id: None,
         };
         let moved = carebell::store::deliveries::record(&mut c, &dead_worker[0], &stale, app.clock_now()).await.unwrap();
         assert!(!moved);

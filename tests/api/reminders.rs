@@ -213,6 +213,8 @@ fn dummy_user(zone: &str) -> carebell::store::users::User {
         time_zone: carebell::domain::TimeZone::parse(zone).unwrap(),
         language: carebell::domain::Language::En,
         deactivated_at: None,
+        whatsapp_opt_in_at: None,
+        push_enabled_at: None,
     }
 }
 
