@@ -13,6 +13,7 @@ pub mod directory;
 pub mod domain;
 pub mod http;
 pub mod inbox;
+pub mod integrations;
 pub mod lifecycle;
 pub mod notices;
 pub mod notify;
@@ -20,6 +21,7 @@ pub mod operations;
 pub mod people;
 pub mod preferences;
 pub mod realtime;
+pub mod receipts;
 pub mod recovery;
 pub mod startup;
 pub mod store;
@@ -51,6 +53,8 @@ mod layers {
             "people",
             "recovery",
             "notices",
+            "integrations",
+            "receipts",
         ],
         &["http", "web"],
         &["startup"],

@@ -2,7 +2,7 @@
 //! own profile. Each change is in the audit log.
 
 use crate::app::{ApiError, ApiResult, AppState};
-use crate::domain::{Language, ParseError, PersonName, PhoneNumber, Role, TimeZone};
+use crate::domain::{Email, Language, ParseError, PersonName, PhoneNumber, Role, TimeZone};
 use crate::store::users::{self, ProfileChange, User};
 use crate::store::{audit, sessions};
 use serde::Deserialize;
@@ -13,6 +13,8 @@ use utoipa::ToSchema;
 #[serde(deny_unknown_fields)]
 pub struct ProfileInput {
     pub name: Option<String>,
+    /// A new email address (an address that bounced stays suppressed; the new one is not).
+    pub email: Option<String>,
     /// `null` removes the number.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
@@ -45,6 +47,12 @@ fn parse(input: &ProfileInput, may_change_role: bool) -> ApiResult<ProfileChange
             .map(PersonName::parse)
             .transpose()
             .map_err(field("name"))?,
+        email: input
+            .email
+            .as_deref()
+            .map(Email::parse)
+            .transpose()
+            .map_err(field("email"))?,
         phone: match &input.phone {
             None => None,
             Some(None) => Some(None),
@@ -88,7 +96,14 @@ pub async fn update(
     let now = state.clock.now();
     let mut tx = state.store.begin().await?;
     load(tx.conn(), id).await?;
-    users::update_profile(tx.conn(), id, &change).await?;
+    users::update_profile(tx.conn(), id, &change)
+        .await
+        .map_err(|e| match e {
+            e if e.violates("users_email") => {
+                ApiError::conflict("email_taken", "an account with this email exists")
+            }
+            other => other.into(),
+        })?;
     let event = audit::NewEvent {
         actor_id: Some(actor.id),
         action: "user.updated",

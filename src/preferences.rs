@@ -20,6 +20,10 @@ pub struct CategoryChoice {
     pub required: bool,
     pub email: bool,
     pub sms: bool,
+    /// Notifications in the browsers where the user turned them on.
+    pub push: bool,
+    /// WhatsApp, once the user agreed to it.
+    pub whatsapp: bool,
 }
 
 /// Quiet hours as they apply to the user, and the range they may choose in.
@@ -46,6 +50,11 @@ pub struct PreferenceView {
     pub quiet_hours: QuietHoursView,
     /// The user's number answered STOP: no SMS until it answers START.
     pub sms_opted_out: bool,
+    /// Whether the clinic offers WhatsApp, and whether the user agreed to it.
+    pub whatsapp_available: bool,
+    pub whatsapp_agreed: bool,
+    /// Browsers (or devices) where the user turned notifications on.
+    pub push_browsers: i64,
 }
 
 /// `PUT /api/v1/me/preferences`: only what is given changes.
@@ -60,6 +69,10 @@ pub struct PreferenceChange {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Object>, example = json!({"start": "22:00", "end": "07:00"}))]
     pub quiet_hours: Option<Option<QuietHours>>,
+    /// Agree to WhatsApp messages (`true`, needs a phone number and a clinic that offers
+    /// them) or withdraw (`false`).
+    #[serde(default)]
+    pub whatsapp: Option<bool>,
 }
 
 /// A field that is present (even as `null`) is `Some`.
@@ -92,6 +105,8 @@ pub async fn view(state: &AppState, c: &mut Conn, user: &User) -> ApiResult<Pref
                 required: rules.is_required(*k),
                 email: rules.enabled(&chosen, *k, Channel::Email),
                 sms: rules.enabled(&chosen, *k, Channel::Sms),
+                push: rules.enabled(&chosen, *k, Channel::Push),
+                whatsapp: rules.enabled(&chosen, *k, Channel::WhatsApp),
             })
             .collect(),
         quiet_hours: QuietHoursView {
@@ -103,6 +118,12 @@ pub async fn view(state: &AppState, c: &mut Conn, user: &User) -> ApiResult<Pref
             time_zone: user.time_zone.name().to_owned(),
         },
         sms_opted_out,
+        whatsapp_available: state.settings.whatsapp.configured(),
+        // Read again: the user may have just agreed in this transaction.
+        whatsapp_agreed: crate::store::users::whatsapp_opt_in(c, user.id)
+            .await?
+            .is_some(),
+        push_browsers: crate::store::push::of_user(c, user.id).await?.len() as i64,
     })
 }
 
@@ -215,6 +236,42 @@ pub async fn change(
                     category: Some("quiet_hours"),
                     old_value: &show(before),
                     new_value: &show(hours),
+                    source,
+                    actor_id: actor,
+                },
+                now,
+            )
+            .await?;
+        }
+    }
+    if let Some(agree) = change.whatsapp {
+        let before = crate::store::users::whatsapp_opt_in(c, user.id)
+            .await?
+            .is_some();
+        if agree && before != agree {
+            if !state.settings.whatsapp.configured() {
+                return Err(ApiError::unprocessable(
+                    "whatsapp: the clinic does not offer WhatsApp",
+                ));
+            }
+            if user.phone.is_none() {
+                return Err(ApiError::unprocessable(
+                    "whatsapp: add a phone number first",
+                ));
+            }
+        }
+        if before != agree {
+            changed = true;
+            crate::store::users::set_whatsapp_opt_in(c, user.id, agree.then_some(now)).await?;
+            stored::record(
+                c,
+                &ConsentChange {
+                    user_id: Some(user.id),
+                    phone: user.phone.as_ref().map(|p| p.as_str()),
+                    channel: Channel::WhatsApp.as_str(),
+                    category: None,
+                    old_value: on_off(before),
+                    new_value: on_off(agree),
                     source,
                     actor_id: actor,
                 },
@@ -381,6 +438,7 @@ pub async fn unsubscribe(
     let wanted = PreferenceChange {
         channels: by_category,
         quiet_hours: None,
+        whatsapp: None,
     };
     match change(state, &user, &wanted, Source::UnsubscribeLink, None).await {
         Ok(_) => Ok(()),
@@ -388,4 +446,131 @@ pub async fn unsubscribe(
         Err(ApiError::Client { status, .. }) if status.as_u16() == 422 => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// `POST /api/v1/me/push-subscriptions`: a browser's push subscription, as
+/// `PushSubscription.toJSON()` gives it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct PushSubscriptionInput {
+    /// The push service's address for this browser.
+    pub endpoint: String,
+    pub keys: PushKeys,
+    /// What browser it is, to tell the user's browsers apart.
+    #[serde(default)]
+    pub user_agent: Option<String>,
+    /// Set by browsers; not used.
+    #[serde(default, rename = "expirationTime")]
+    #[schema(value_type = Option<f64>)]
+    pub expiration_time: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushKeys {
+    /// The browser's P-256 public key, base64url.
+    pub p256dh: String,
+    /// The browser's 16-byte authentication secret, base64url.
+    pub auth: String,
+}
+
+/// `DELETE /api/v1/me/push-subscriptions`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PushEndpoint {
+    pub endpoint: String,
+}
+
+fn push_record(user: &User, before: usize, after: usize) -> ConsentChange<'static> {
+    let count = |n: usize| match n {
+        0 => "off",
+        _ => "on",
+    };
+    ConsentChange {
+        user_id: Some(user.id),
+        phone: None,
+        channel: Channel::Push.as_str(),
+        category: None,
+        old_value: count(before),
+        new_value: count(after),
+        source: Source::Api,
+        actor_id: None,
+    }
+}
+
+/// Records a browser that turned notifications on (its keys checked first).
+pub async fn subscribe_push(
+    state: &AppState,
+    user: &User,
+    input: &PushSubscriptionInput,
+) -> ApiResult<()> {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let endpoint = reqwest::Url::parse(input.endpoint.trim())
+        .map_err(|e| ApiError::unprocessable(format!("endpoint: {e}")))?;
+    let secure = endpoint.scheme() == "https"
+        || (endpoint.scheme() == "http" && state.settings.push.allow_http);
+    if !secure || input.endpoint.len() > 2_000 {
+        return Err(ApiError::unprocessable(
+            "endpoint: a push service's https:// address",
+        ));
+    }
+    let decode = |v: &str| URL_SAFE_NO_PAD.decode(v.trim().trim_end_matches('='));
+    let key_ok = decode(&input.keys.p256dh)
+        .ok()
+        .is_some_and(|k| k.len() == 65 && k[0] == 4);
+    let auth_ok = decode(&input.keys.auth).ok().is_some_and(|a| a.len() == 16);
+    if !key_ok || !auth_ok {
+        return Err(ApiError::unprocessable(
+            "keys: p256dh must be an uncompressed P-256 point and auth 16 bytes, both base64url",
+        ));
+    }
+    let agent = input.user_agent.as_deref().map(|a| {
+        a.chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect::<String>()
+    });
+    let now = state.clock.now();
+    let mut tx = state.store.begin().await?;
+    let c = tx.conn();
+    let before = crate::store::push::of_user(c, user.id).await?.len();
+    crate::store::push::upsert(
+        c,
+        user.id,
+        endpoint.as_str(),
+        input.keys.p256dh.trim(),
+        input.keys.auth.trim(),
+        agent.as_deref(),
+        now,
+    )
+    .await?;
+    let after = crate::store::push::of_user(c, user.id).await?.len();
+    if after != before {
+        stored::record(c, &push_record(user, before, after), now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Forgets one of the user's browsers (notifications turned off there).
+pub async fn unsubscribe_push(state: &AppState, user: &User, endpoint: &str) -> ApiResult<()> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin().await?;
+    let c = tx.conn();
+    let before = crate::store::push::of_user(c, user.id).await?.len();
+    if !crate::store::push::remove(c, user.id, endpoint.trim()).await? {
+        return Err(ApiError::not_found("push subscription"));
+    }
+    stored::record(c, &push_record(user, before, before - 1), now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The user's browsers that take notifications.
+pub async fn push_subscriptions(
+    state: &AppState,
+    user: &User,
+) -> ApiResult<Vec<crate::store::push::Subscription>> {
+    let mut c = state.store.acquire().await?;
+    Ok(crate::store::push::of_user(&mut c, user.id).await?)
 }

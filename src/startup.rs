@@ -46,6 +46,7 @@ impl Application {
             wake.clone(),
         )
         .with_reminder_offsets(settings.reminders.offsets.clone())
+        .with_reminder_email(settings.reminders.email)
         .with_choice_rules(crate::notify::choices::Rules::from_settings(&settings))
         .with_availability_throttle(settings.availability.throttle)
         .with_matrix(crate::notify::Matrix {

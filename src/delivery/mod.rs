@@ -12,6 +12,7 @@ mod compose;
 pub mod email;
 pub mod live;
 mod outcomes;
+pub(crate) use outcomes::delivery_event;
 pub mod policy;
 pub mod push;
 pub mod sms;

@@ -5,11 +5,13 @@ mod admin;
 pub mod answers;
 mod appointments;
 pub mod auth;
+mod integrations;
 mod notices;
 mod notifications;
 mod openapi;
 mod ops;
 mod preferences;
+mod receipts;
 mod seed;
 mod slots;
 mod stream;
@@ -66,7 +68,19 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(preferences::mine, preferences::change_mine))
         .routes(routes!(preferences::of_user, preferences::change_of_user))
         .routes(routes!(preferences::consents))
+        .routes(routes!(preferences::push_key))
+        .routes(routes!(
+            preferences::my_push_subscriptions,
+            preferences::subscribe_push,
+            preferences::unsubscribe_push
+        ))
         .routes(routes!(admin::audit))
+        .routes(routes!(
+            integrations::list_webhooks,
+            integrations::create_webhook
+        ))
+        .routes(routes!(integrations::webhook, integrations::update_webhook))
+        .routes(routes!(integrations::rotate_webhook_secret))
         .routes(routes!(notices::list, notices::draft))
         .routes(routes!(notices::one))
         .routes(routes!(notices::send))
@@ -80,6 +94,13 @@ fn routes() -> OpenApiRouter<AppState> {
         .nest("/api/v1", api)
         .routes(routes!(webhooks::twilio))
         .routes(routes!(webhooks::inbound))
+        .routes(routes!(receipts::twilio_status))
+        .routes(routes!(receipts::provider_status))
+        .routes(routes!(
+            receipts::whatsapp_handshake,
+            receipts::whatsapp_status
+        ))
+        .routes(routes!(receipts::email_bounce))
         .merge(seed::router())
 }
 

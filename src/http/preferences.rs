@@ -130,3 +130,88 @@ pub async fn consents(
         consents: preferences::record_of(&mut c, id).await?,
     }))
 }
+
+/// `GET /api/v1/push/key`.
+#[derive(Serialize, ToSchema)]
+pub struct PushKey {
+    /// The VAPID public key browsers subscribe with (`applicationServerKey`): the
+    /// uncompressed P-256 point, base64url.
+    pub public_key: String,
+}
+
+/// `GET /api/v1/push/key`.
+#[utoipa::path(
+    get,
+    path = "/push/key",
+    tag = "preferences",
+    summary = "The key browsers subscribe to this installation's push notifications with",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The VAPID public key", body = PushKey), Unauthenticated)
+)]
+pub async fn push_key(State(state): State<AppState>, _me: CurrentUser) -> Json<PushKey> {
+    Json(PushKey {
+        public_key: state.dispatcher.push_public_key(),
+    })
+}
+
+/// `GET /api/v1/me/push-subscriptions`.
+#[derive(Serialize, ToSchema)]
+pub struct PushSubscriptions {
+    pub subscriptions: Vec<crate::store::push::Subscription>,
+}
+
+/// `GET /api/v1/me/push-subscriptions`.
+#[utoipa::path(
+    get,
+    path = "/me/push-subscriptions",
+    tag = "preferences",
+    summary = "The browsers where the signed-in user turned notifications on",
+    security(("bearer" = []), ("session" = [])),
+    responses((status = 200, description = "The browsers", body = PushSubscriptions), Unauthenticated)
+)]
+pub async fn my_push_subscriptions(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> ApiResult<Json<PushSubscriptions>> {
+    Ok(Json(PushSubscriptions {
+        subscriptions: preferences::push_subscriptions(&state, &me.user).await?,
+    }))
+}
+
+/// `POST /api/v1/me/push-subscriptions`.
+#[utoipa::path(
+    post,
+    path = "/me/push-subscriptions",
+    tag = "preferences",
+    summary = "Turn notifications on in a browser: its push subscription (PushSubscription.toJSON())",
+    security(("bearer" = []), ("session" = [])),
+    request_body = preferences::PushSubscriptionInput,
+    responses((status = 201, description = "Recorded"), BadRequest, Unauthenticated, Forbidden, Invalid)
+)]
+pub async fn subscribe_push(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Body(body): Body<preferences::PushSubscriptionInput>,
+) -> ApiResult<axum::http::StatusCode> {
+    preferences::subscribe_push(&state, &me.user, &body).await?;
+    Ok(axum::http::StatusCode::CREATED)
+}
+
+/// `DELETE /api/v1/me/push-subscriptions`.
+#[utoipa::path(
+    delete,
+    path = "/me/push-subscriptions",
+    tag = "preferences",
+    summary = "Turn notifications off in a browser",
+    security(("bearer" = []), ("session" = [])),
+    request_body = preferences::PushEndpoint,
+    responses((status = 204, description = "Forgotten"), BadRequest, Unauthenticated, Forbidden, NotFound)
+)]
+pub async fn unsubscribe_push(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    Body(body): Body<preferences::PushEndpoint>,
+) -> ApiResult<axum::http::StatusCode> {
+    preferences::unsubscribe_push(&state, &me.user, &body.endpoint).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -56,6 +56,7 @@ pub struct Lifecycle {
     rules: LifecycleSettings,
     wake: WakeSignal,
     reminder_offsets: Vec<std::time::Duration>,
+    reminder_email: crate::config::ReminderEmail,
     choice_rules: notify::choices::Rules,
     availability_throttle: std::time::Duration,
     matrix: notify::Matrix,
@@ -93,6 +94,7 @@ impl Lifecycle {
             rules,
             wake,
             reminder_offsets: crate::config::ReminderSettings::default().offsets,
+            reminder_email: crate::config::ReminderEmail::default(),
             choice_rules: notify::choices::Rules::from_settings(&crate::config::Settings::default()),
             availability_throttle: crate::config::AvailabilitySettings::default().throttle,
             matrix: notify::Matrix::default(),
@@ -106,6 +108,12 @@ impl Lifecycle {
     }
 
     /// Uses these reminder offsets instead of the default 24 h and 2 h.
+    /// When reminders go by email (`reminders.email`).
+    pub fn with_reminder_email(mut self, mode: crate::config::ReminderEmail) -> Self {
+        self.reminder_email = mode;
+        self
+    }
+
     pub fn with_reminder_offsets(mut self, offsets: Vec<std::time::Duration>) -> Self {
         self.reminder_offsets = offsets;
         self
@@ -168,6 +176,12 @@ impl Lifecycle {
             .unwrap_or(self.choice_rules.quiet_hours);
         for mut n in planned.iter().cloned() {
             debug_assert_eq!(n.recipient_id, to.id, "reminders go to the patient");
+            // By SMS first: the email is written only if the SMS does not reach the phone.
+            if self.reminder_email == crate::config::ReminderEmail::Fallback
+                && n.channels.contains(&crate::domain::Channel::Sms)
+            {
+                n.channels.retain(|c| *c != crate::domain::Channel::Email);
+            }
             if let Some(due) = n.visible_from {
                 let at = notify::choices::plan_around_quiet_hours(
                     &self.choice_rules,
@@ -237,6 +251,10 @@ async fn record(
     let planned = notify::plan(event, matrix);
     for n in &planned {
         store::notifications::insert(tx.conn(), n, now).await?;
+    }
+    // Integrators hear of it in the same transaction.
+    if let Some((kind, data)) = notify::webhook_event(event) {
+        store::webhooks::enqueue(tx.conn(), kind, data, now).await?;
     }
     Ok(planned.len())
 }

@@ -338,6 +338,61 @@ fn about_appointment(
     }
 }
 
+/// Every event type integrators may subscribe to.
+pub const WEBHOOK_EVENTS: &[&str] = &[
+    "appointment.requested",
+    "appointment.confirmed",
+    "appointment.declined",
+    "appointment.cancelled",
+    "appointment.rescheduled",
+    "delivery.sent",
+    "delivery.delivered",
+    "delivery.failed",
+    "delivery.dead",
+];
+
+/// What integrators are told of an event (the type of its webhook and its data), if
+/// anything: ids, status and times of the appointment, never the reason for the visit nor
+/// what the practice typed about it.
+pub fn webhook_event(event: &Event<'_>) -> Option<(&'static str, serde_json::Value)> {
+    let (kind, p, by, previous) = match event {
+        Event::Booked(p) => ("appointment.requested", p, None, None),
+        Event::Accepted(p) => ("appointment.confirmed", p, None, None),
+        Event::Declined(p) => ("appointment.declined", p, None, None),
+        Event::Cancelled { parties, by, .. } => ("appointment.cancelled", parties, Some(*by), None),
+        Event::Rescheduled {
+            parties,
+            by,
+            previous_start,
+        } => (
+            "appointment.rescheduled",
+            parties,
+            Some(*by),
+            Some(*previous_start),
+        ),
+        Event::Availability { .. } => return None,
+    };
+    let a = p.appointment;
+    let mut data = serde_json::json!({
+        "appointment_id": a.id,
+        "version": a.version,
+        "status": a.status.as_str(),
+        "patient_id": a.patient_id,
+        "practitioner_id": a.practitioner_id,
+        "slot_id": a.slot_id,
+        "starts_at": a.starts_at.to_string(),
+        "ends_at": a.ends_at.to_string(),
+        "urgency": a.urgency.as_str(),
+    });
+    if let Some(by) = by {
+        data["by"] = serde_json::json!(by.as_str());
+    }
+    if let Some(previous) = previous {
+        data["previous_starts_at"] = serde_json::json!(previous.to_string());
+    }
+    Some((kind, data))
+}
+
 /// The reminders of a confirmed appointment: one per offset whose time is still ahead of
 /// `now`, shown in-app and sent by email and SMS at start − offset (absolute time, so a
 /// daylight-saving change in between does not move it).
@@ -370,13 +425,25 @@ pub fn plan_reminders(
         .collect()
 }
 
-/// The matrix's channels, less SMS for someone without a phone number.
+/// The matrix's channels for a recipient: SMS only with a phone number; WhatsApp beside
+/// SMS for someone who agreed to it; push beside every message for someone with a
+/// browser that takes notifications.
 fn channels_for(recipient: &User, wanted: &[Channel]) -> Vec<Channel> {
-    wanted
+    let mut out: Vec<Channel> = wanted
         .iter()
         .copied()
         .filter(|c| *c != Channel::Sms || recipient.phone.is_some())
-        .collect()
+        .collect();
+    if wanted.contains(&Channel::Sms)
+        && recipient.phone.is_some()
+        && recipient.whatsapp_opt_in_at.is_some()
+    {
+        out.push(Channel::WhatsApp);
+    }
+    if recipient.push_enabled_at.is_some() {
+        out.push(Channel::Push);
+    }
+    out
 }
 
 pub mod choices;

@@ -420,6 +420,29 @@ pub async fn record(
     Ok(moved.rows_affected() == 1)
 }
 
+/// Records a provider's receipt on the job it names (by the provider's message id, on that
+/// channel). Returns the job's id, or `None` when no job has that id.
+pub async fn record_receipt(
+    c: &mut Conn,
+    channel: Channel,
+    provider_id: &str,
+    receipt: &str,
+    code: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE delivery_jobs SET receipt = $1, receipt_code = $2, receipt_at = $3
+         WHERE provider_message_id = $4 AND channel = $5 RETURNING id",
+    )
+    .bind(receipt)
+    .bind(code.map(str::to_owned))
+    .bind(now.millis())
+    .bind(provider_id)
+    .bind(channel.as_str())
+    .fetch_optional(&mut *c)
+    .await?)
+}
+
 /// Writes the email of a reminder whose SMS (`sms_job_id`) did not reach the phone, due
 /// now, unless the reminder already has an email or no longer applies. Returns whether
 /// one was written.

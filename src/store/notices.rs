@@ -443,15 +443,34 @@ pub async fn plan_batch(tx: &mut Tx, now: Timestamp, batch: i64) -> StoreResult<
         .copied()
         .max()
         .unwrap_or(notice.last_recipient_id);
-    for channel in notice.channels.iter().filter(|c| **c != Channel::InApp) {
-        // SMS only for those with a number, as for every other message.
-        let with_phone = match channel {
-            Channel::Sms => "JOIN users u ON u.id = n.recipient_id AND u.phone IS NOT NULL",
-            _ => "",
-        };
+    // The sender's channels, as for every other message: SMS only to those with a number,
+    // WhatsApp beside SMS to those who agreed to it, and push to every recipient with a
+    // browser that takes notifications.
+    let mut channels: Vec<(Channel, &str)> = Vec::new();
+    for channel in &notice.channels {
+        match channel {
+            Channel::Email => channels.push((Channel::Email, "")),
+            Channel::Sms => {
+                channels.push((
+                    Channel::Sms,
+                    "JOIN users u ON u.id = n.recipient_id AND u.phone IS NOT NULL",
+                ));
+                channels.push((
+                    Channel::WhatsApp,
+                    "JOIN users u ON u.id = n.recipient_id AND u.phone IS NOT NULL AND u.whatsapp_opt_in_at IS NOT NULL",
+                ));
+            }
+            _ => {}
+        }
+    }
+    channels.push((
+        Channel::Push,
+        "JOIN (SELECT DISTINCT p.user_id FROM push_subscriptions p) s ON s.user_id = n.recipient_id",
+    ));
+    for (channel, only) in channels {
         sqlx::query(&format!(
             "INSERT INTO delivery_jobs (notification_id, channel, state, due_at, created_at, updated_at)
-             SELECT n.id, $1, 'pending', $2, $2, $2 FROM notifications n {with_phone}
+             SELECT n.id, $1, 'pending', $2, $2, $2 FROM notifications n {only}
              WHERE n.notice_id = $3 AND n.recipient_id > $4 AND n.recipient_id <= $5"
         ))
         .bind(channel.as_str())

@@ -96,6 +96,25 @@ pub async fn find_credentials(c: &mut Conn, email: &str) -> StoreResult<Option<(
     }
 }
 
+/// When the user agreed to WhatsApp messages, if they did.
+pub async fn whatsapp_opt_in(c: &mut Conn, id: i64) -> StoreResult<Option<Timestamp>> {
+    let at: Option<i64> = sqlx::query_scalar("SELECT whatsapp_opt_in_at FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?
+        .flatten();
+    Ok(at.map(Timestamp::from_millis))
+}
+
+pub async fn set_whatsapp_opt_in(c: &mut Conn, id: i64, at: Option<Timestamp>) -> StoreResult<()> {
+    sqlx::query("UPDATE users SET whatsapp_opt_in_at = $1 WHERE id = $2")
+        .bind(at.map(|t| t.millis()))
+        .bind(id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 /// The active account with this email (any case), if there is one.
 pub async fn find_by_email(c: &mut Conn, email: &str) -> StoreResult<Option<User>> {
     Ok(find_credentials(c, email).await?.map(|(user, _)| user))
@@ -162,6 +181,8 @@ pub async fn search(
 #[derive(Debug, Clone, Default)]
 pub struct ProfileChange {
     pub name: Option<PersonName>,
+    /// A new address; a bouncing old one stays marked, the new one is not.
+    pub email: Option<Email>,
     pub phone: Option<Option<PhoneNumber>>,
     pub time_zone: Option<TimeZone>,
     pub language: Option<Language>,
@@ -175,7 +196,8 @@ pub async fn update_profile(c: &mut Conn, id: i64, p: &ProfileChange) -> StoreRe
              phone = CASE WHEN $2 = 1 THEN $3 ELSE phone END,
              time_zone = COALESCE($4, time_zone),
              language = COALESCE($5, language),
-             role = COALESCE($6, role)
+             role = COALESCE($6, role),
+             email = COALESCE($8, email)
          WHERE id = $7",
     )
     .bind(p.name.as_ref().map(|n| n.as_str().to_owned()))
@@ -185,6 +207,7 @@ pub async fn update_profile(c: &mut Conn, id: i64, p: &ProfileChange) -> StoreRe
     .bind(p.language.map(|l| l.code()))
     .bind(p.role.map(|r| r.as_str()))
     .bind(id)
+    .bind(p.email.as_ref().map(|e| e.as_str().to_owned()))
     .execute(&mut *c)
     .await?;
     Ok(())

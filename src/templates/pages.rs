@@ -67,6 +67,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../web/templates/password_reset.html"),
     ),
     (
+        "webhooks.html",
+        include_str!("../../web/templates/webhooks.html"),
+    ),
+    (
         "unsubscribe.html",
         include_str!("../../web/templates/unsubscribe.html"),
     ),

@@ -105,6 +105,83 @@ pub async fn retry(
     Ok(finish(&action.back, outcome))
 }
 
+#[derive(Serialize)]
+struct EndpointView {
+    id: i64,
+    url: String,
+    description: Option<String>,
+    event_types: Vec<String>,
+    enabled: bool,
+    failing_since: Option<i64>,
+    failing: String,
+    disabled_reason: Option<String>,
+}
+
+/// `GET /admin/webhooks`: the integrators' endpoints, their state, and a button to turn
+/// each off or on again (registering one, and its secret, is the API's).
+pub async fn webhooks(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiQuery(outcome): ApiQuery<Outcome>,
+) -> PageResult {
+    viewer.require(Role::Admin)?;
+    let endpoints: Vec<EndpointView> = crate::integrations::list(&state)
+        .await?
+        .into_iter()
+        .map(|e| EndpointView {
+            id: e.id,
+            url: e.url,
+            description: e.description,
+            event_types: e.event_types.0,
+            enabled: e.enabled.0,
+            failing_since: e.failing_since.map(|t| t.millis()),
+            failing: e
+                .failing_since
+                .map(|t| short_time(t, &viewer.user))
+                .unwrap_or_default(),
+            disabled_reason: e.disabled_reason,
+        })
+        .collect();
+    let base = frame(&state, &viewer, "/admin/webhooks", &outcome).await?;
+    let body = state.pages.render(
+        "webhooks.html",
+        viewer.lang(),
+        context! {
+            ..base,
+            ..context! { endpoints => Value::from_serialize(&endpoints) }
+        },
+    )?;
+    Ok(html(body))
+}
+
+/// `POST /admin/webhooks/{id}/enable` and `/disable`.
+pub async fn switch_webhook(
+    State(state): State<AppState>,
+    ApiPath((id, to)): ApiPath<(i64, String)>,
+    action: Action<super::session::Empty>,
+) -> PageResult {
+    action.viewer.require(Role::Admin)?;
+    let enabled = match to.as_str() {
+        "enable" => true,
+        "disable" => false,
+        _ => return Err(crate::app::ApiError::not_found("action").into()),
+    };
+    let patch = crate::integrations::EndpointPatch {
+        enabled: Some(enabled),
+        ..Default::default()
+    };
+    let outcome = crate::integrations::change(&state, &action.viewer.user, id, &patch)
+        .await
+        .map(|_| {
+            if enabled {
+                "webhook_enabled"
+            } else {
+                "webhook_disabled"
+            }
+        });
+    Ok(finish(&action.back, outcome))
+}
+
 #[derive(Deserialize, Default)]
 pub struct PeopleQuery {
     q: Option<String>,

@@ -115,6 +115,8 @@ pub fn router(clinic: &ClinicSettings) -> Router<AppState> {
         .route("/admin", get(admin::page))
         .route("/admin/deliveries/{id}/retry", post(admin::retry))
         .route("/admin/people", get(admin::people))
+        .route("/admin/webhooks", get(admin::webhooks))
+        .route("/admin/webhooks/{id}/{action}", post(admin::switch_webhook))
         .route("/admin/people/{id}/deactivate", post(admin::deactivate))
         .route("/admin/people/{id}/reactivate", post(admin::reactivate))
         .route("/notices", get(notices::list).post(notices::draft))
@@ -139,6 +141,7 @@ pub fn router(clinic: &ClinicSettings) -> Router<AppState> {
         }));
     let assets = Router::new()
         .route("/assets/app.js", get(script))
+        .route("/sw.js", get(service_worker))
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/icon.svg", get(icon))
         .route("/assets/brand.css", get(brand_stylesheet))
@@ -177,6 +180,18 @@ async fn script() -> Response {
             HeaderValue::from_static("text/javascript; charset=utf-8"),
         )],
         include_str!("../../web/assets/app.js"),
+    )
+        .into_response()
+}
+
+/// The service worker, at the root so that its scope is the whole site.
+async fn service_worker() -> Response {
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/javascript; charset=utf-8"),
+        )],
+        include_str!("../../web/assets/sw.js"),
     )
         .into_response()
 }

@@ -6,7 +6,7 @@ use super::session::{finish, Action, PageResult, Viewer};
 use super::view::{frame, html, Outcome};
 use crate::app::extract::{ApiPath, ApiQuery};
 use crate::app::{ApiError, AppState};
-use crate::domain::{Category, LocalTime, QuietHours, CHOOSABLE};
+use crate::domain::{Category, Channel, LocalTime, QuietHours, CHOOSABLE};
 use crate::preferences::{self, PreferenceChange};
 use crate::store::preferences::Source;
 use axum::extract::State;
@@ -51,15 +51,28 @@ pub async fn save(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim())
     };
+    // The channels the form showed (each has a hidden `channel` field): a box left
+    // unticked turns its channel off; a channel not shown is left as it was. A form of an
+    // earlier release (open across an upgrade) showed email and SMS.
+    let mut shown: Vec<Channel> = fields
+        .iter()
+        .filter(|(k, _)| k == "channel")
+        .filter_map(|(_, v)| Channel::parse(v).ok())
+        .filter(|c| CHOOSABLE.contains(c))
+        .collect();
+    if shown.is_empty() {
+        shown = vec![Channel::Email, Channel::Sms];
+    }
     let mut channels = BTreeMap::new();
     for category in Category::CHOOSABLE {
         let mut chosen = BTreeMap::new();
-        for channel in CHOOSABLE {
+        for channel in &shown {
             let name = format!("{}.{}", category.as_str(), channel.as_str());
-            chosen.insert(channel, field(&name).is_some());
+            chosen.insert(*channel, field(&name).is_some());
         }
         channels.insert(*category, chosen);
     }
+    let whatsapp = field("whatsapp_shown").map(|_| field("whatsapp_agreed").is_some());
     let quiet_hours = if field("quiet_own").is_some() {
         let time = |name: &str| {
             LocalTime::parse(field(name).unwrap_or_default())
@@ -75,6 +88,7 @@ pub async fn save(
     let change = PreferenceChange {
         channels,
         quiet_hours,
+        whatsapp,
     };
     let outcome = preferences::change(
         &state,

@@ -25,6 +25,7 @@ pub async fn page(
             ..base,
             ..context! {
                 name => u.name.as_str(),
+                email => u.email.as_str(),
                 phone => u.phone.as_ref().map(|p| p.as_str()).unwrap_or_default(),
                 zone => u.time_zone.name(),
                 language => u.language.code(),
@@ -37,6 +38,9 @@ pub async fn page(
 #[derive(Deserialize)]
 pub struct ProfileForm {
     name: String,
+    /// Absent from forms of earlier releases: the address stays.
+    #[serde(default)]
+    email: Option<String>,
     #[serde(default)]
     phone: String,
     time_zone: String,
@@ -49,6 +53,7 @@ pub async fn save(State(state): State<AppState>, action: Action<ProfileForm>) ->
     let phone = f.phone.trim();
     let input = ProfileInput {
         name: Some(f.name.clone()),
+        email: f.email.clone().filter(|e| !e.trim().is_empty()),
         phone: Some((!phone.is_empty()).then(|| phone.to_owned())),
         time_zone: Some(f.time_zone.clone()),
         language: Some(f.language.clone()),

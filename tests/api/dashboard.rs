@@ -490,6 +490,8 @@ on_both_engines! {
             }
         }
         assert!(html.contains("<legend>") && html.contains("for=\"quiet_start\""));
+        assert!(html.contains("name=\"reminders.push\"") && html.contains("data-push-enable"), "push is a channel too");
+        assert!(!html.contains(".whatsapp\""), "no WhatsApp where the clinic does not offer it");
         let dashboard = b.get(app.url("/patient")).send().await.unwrap().text().await.unwrap();
         assert!(dashboard.contains("href=\"/preferences\""));
         // Unchecked boxes are not sent: everything but reminders by email is off, except

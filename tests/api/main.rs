@@ -21,6 +21,7 @@ mod notices;
 mod notifications;
 mod operations;
 mod preferences;
+mod reach;
 mod recovery;
 mod reminders;
 mod schema;

@@ -130,14 +130,18 @@ impl SmsPeer {
                 .find_map(|d| d[d.len() - 3..].parse::<u16>().ok())
                 .and_then(|code| StatusCode::from_u16(code).ok())
                 .unwrap_or(StatusCode::OK);
-            log.lock().unwrap().push(SmsRequest {
-                path: uri.path().to_owned(),
-                headers,
-                body,
-            });
+            let n = {
+                let mut log = log.lock().unwrap();
+                log.push(SmsRequest {
+                    path: uri.path().to_owned(),
+                    headers,
+                    body,
+                });
+                log.len()
+            };
             (
                 status,
-                Json(serde_json::json!({ "sid": "SM123", "status": status.as_u16() })),
+                Json(serde_json::json!({ "sid": format!("SM{n}"), "status": status.as_u16() })),
             )
         }
         let app = Router::new()
@@ -151,5 +155,149 @@ impl SmsPeer {
 
     pub fn requests(&self) -> Vec<SmsRequest> {
         self.received.lock().unwrap().clone()
+    }
+}
+
+/// One request an [`HttpPeer`] received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// What a provider answers, by the kind of peer it plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Plays {
+    /// An integrator's webhook receiver: `200 ok`.
+    WebhookReceiver,
+    /// A browser's push service: `201`.
+    PushService,
+    /// The WhatsApp Cloud API: `200` with the message's `wamid`.
+    WhatsApp,
+}
+
+#[derive(Default)]
+struct PeerState {
+    received: Vec<Received>,
+    /// Statuses to answer next, in order; then the peer's usual one.
+    next: std::collections::VecDeque<u16>,
+    /// Answer every request with this status (a receiver that is broken for days).
+    always: Option<u16>,
+}
+
+/// An HTTP server on loopback playing a provider, recording every request. It can be
+/// taken down (connections refused) and brought up again on the same port.
+pub struct HttpPeer {
+    pub base_url: String,
+    pub port: u16,
+    plays: Plays,
+    state: Arc<Mutex<PeerState>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl HttpPeer {
+    pub async fn start(plays: Plays) -> Self {
+        let mut peer = Self {
+            base_url: String::new(),
+            port: free_port(),
+            plays,
+            state: Arc::new(Mutex::new(PeerState::default())),
+            server: None,
+        };
+        peer.base_url = format!("http://127.0.0.1:{}", peer.port);
+        peer.up().await;
+        peer
+    }
+
+    pub async fn up(&mut self) {
+        async fn handle(
+            State((plays, state)): State<(Plays, Arc<Mutex<PeerState>>)>,
+            uri: axum::http::Uri,
+            headers: HeaderMap,
+            body: axum::body::Bytes,
+        ) -> axum::response::Response {
+            use axum::response::IntoResponse;
+            let (status, n) = {
+                let mut s = state.lock().unwrap();
+                s.received.push(Received {
+                    path: uri.path().to_owned(),
+                    headers,
+                    body: body.to_vec(),
+                });
+                let status = s.next.pop_front().or(s.always);
+                (status, s.received.len())
+            };
+            let usual = match plays {
+                Plays::WebhookReceiver | Plays::WhatsApp => 200,
+                Plays::PushService => 201,
+            };
+            let status = StatusCode::from_u16(status.unwrap_or(usual)).unwrap();
+            match plays {
+                Plays::WhatsApp if status.is_success() => (
+                    status,
+                    Json(serde_json::json!({
+                        "messaging_product": "whatsapp",
+                        "messages": [{"id": format!("wamid.TEST{n}")}],
+                    })),
+                )
+                    .into_response(),
+                _ => (status, "ok").into_response(),
+            }
+        }
+        let app = Router::new()
+            .route("/", post(handle))
+            .route("/{*path}", post(handle))
+            .with_state((self.plays, self.state.clone()));
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .unwrap();
+        self.server = Some(tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }));
+    }
+
+    /// Stops answering: connections are refused until [`HttpPeer::up`].
+    pub async fn down(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+            let _ = server.await;
+        }
+    }
+
+    /// The next requests get these statuses, in order.
+    pub fn answer_next(&self, statuses: &[u16]) {
+        self.state.lock().unwrap().next.extend(statuses);
+    }
+
+    /// Every request from now on gets this status (`None`: the usual one again).
+    pub fn answer_always(&self, status: Option<u16>) {
+        self.state.lock().unwrap().always = status;
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.state.lock().unwrap().received.clone()
+    }
+}
+
+impl Drop for HttpPeer {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
     }
 }

@@ -279,6 +279,34 @@ on_both_engines! { crate::preferences::with_inbound_secrets;
         let l = late["id"].as_i64().unwrap();
         call!(c, app, Some(&doctor), p.clone(), "/api/v1/notices/{id}/cancel", format!("/api/v1/notices/{l}/cancel"), None);
         call!(c, app, Some(&doctor), p.clone(), "/api/v1/notices/{id}/cancel", format!("/api/v1/notices/{l}/cancel"), None);
+        // Webhook endpoints, push subscriptions, receipts and bounces.
+        let (_, made) = call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/webhooks", "/api/v1/admin/webhooks", Some(json!({"url": "https://127.0.0.1:9/hooks", "event_types": ["appointment.confirmed"]})));
+        call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/webhooks", "/api/v1/admin/webhooks", Some(json!({"url": "http://127.0.0.1:9/"})));
+        let e = made["endpoint"]["id"].as_i64().unwrap();
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/webhooks", "/api/v1/admin/webhooks", None);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/admin/webhooks", "/api/v1/admin/webhooks", None);
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/webhooks/{id}", format!("/api/v1/admin/webhooks/{e}"), None);
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/admin/webhooks/{id}", "/api/v1/admin/webhooks/999999", None);
+        call!(c, app, Some(&app.admin), pa.clone(), "/api/v1/admin/webhooks/{id}", format!("/api/v1/admin/webhooks/{e}"), Some(json!({"enabled": false, "event_types": ["*"]})));
+        call!(c, app, Some(&app.admin), pa.clone(), "/api/v1/admin/webhooks/{id}", format!("/api/v1/admin/webhooks/{e}"), Some(json!({"event_types": ["nope"]})));
+        call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/webhooks/{id}/rotate-secret", format!("/api/v1/admin/webhooks/{e}/rotate-secret"), None);
+        call!(c, app, Some(&app.admin), p.clone(), "/api/v1/admin/webhooks/{id}/rotate-secret", "/api/v1/admin/webhooks/999999/rotate-secret", None);
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/push/key", "/api/v1/push/key", None);
+        let sub = json!({"endpoint": "https://push.example/send/1", "keys": {"p256dh": "BLn9b-VR0ca83knDNZ32dCHGyjJp-1riX9ZTN40MqV8K_LpQmLqxC_DoHvqvFXO_nGdAB4W9dogZb_sM-uV4JbY", "auth": "_ordMnz7uTCmrpBTeUV4Bw"}});
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/me/push-subscriptions", "/api/v1/me/push-subscriptions", Some(sub));
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/me/push-subscriptions", "/api/v1/me/push-subscriptions", Some(json!({"endpoint": "http://x/", "keys": {"p256dh": "A", "auth": "B"}})));
+        call!(c, app, Some(&patient), g.clone(), "/api/v1/me/push-subscriptions", "/api/v1/me/push-subscriptions", None);
+        call!(c, app, Some(&patient), del.clone(), "/api/v1/me/push-subscriptions", "/api/v1/me/push-subscriptions", Some(json!({"endpoint": "https://push.example/send/1"})));
+        call!(c, app, Some(&patient), del.clone(), "/api/v1/me/push-subscriptions", "/api/v1/me/push-subscriptions", Some(json!({"endpoint": "https://push.example/send/1"})));
+        call!(c, app, None, p.clone(), "/webhooks/sms/twilio/status", "/webhooks/sms/twilio/status", Some(json!({"MessageSid": "SM1", "MessageStatus": "delivered"})));
+        call!(c, app, None, p.clone(), "/webhooks/sms/status", "/webhooks/sms/status", Some(json!({"id": "x", "status": "delivered"})));
+        let receipt = json!({"id": "nobody", "status": "delivered"}).to_string();
+        let signature = carebell::auth::signed::body_signature(b"test-inbound-secret", receipt.as_bytes());
+        let answer = app.http.post(app.url("/webhooks/sms/status")).header("x-carebell-signature", signature).body(receipt).send().await.unwrap();
+        c.check(&p, "/webhooks/sms/status", answer.status(), &Value::Null);
+        call!(c, app, None, g.clone(), "/webhooks/whatsapp", "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1", None);
+        call!(c, app, None, p.clone(), "/webhooks/whatsapp", "/webhooks/whatsapp", Some(json!({"entry": []})));
+        call!(c, app, None, p.clone(), "/webhooks/email/bounce", "/webhooks/email/bounce", Some(json!("not signed")));
         // The event stream: a fresh client first hears the unread count; one resuming from
         // the start hears every notification again.
         let mut fresh = SseClient::connect(&app, &patient, None).await;

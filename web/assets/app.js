@@ -143,3 +143,70 @@
   }
   connect();
 })();
+
+// Notifications in this browser (the preferences page): registers the service worker
+// served at /sw.js, subscribes with this installation's VAPID key and gives the
+// subscription to carebell, or takes it back.
+(function () {
+  const section = document.getElementById("push");
+  if (!section) return;
+  const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const on = section.querySelector("[data-push-enable]");
+  const off = section.querySelector("[data-push-disable]");
+  const status = section.querySelector("[data-push-status]");
+  const say = (key) => { status.textContent = section.dataset[key] || ""; section.dataset.state = key; };
+  if (!("serviceWorker" in navigator) || !("PushManager" in window) || !("Notification" in window)) {
+    section.querySelector("[data-push-unsupported]").hidden = false;
+    section.dataset.state = "unsupported";
+    return;
+  }
+  const api = (method, body) => fetch("/api/v1/me/push-subscriptions", {
+    method, credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+    body: JSON.stringify(body),
+  });
+  const key = async () => {
+    const r = await fetch("/api/v1/push/key", { credentials: "same-origin" });
+    const b64 = (await r.json()).public_key.replace(/-/g, "+").replace(/_/g, "/");
+    const raw = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
+    return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+  };
+  async function show() {
+    const registration = await navigator.serviceWorker.getRegistration("/");
+    const subscription = registration && await registration.pushManager.getSubscription();
+    on.hidden = Boolean(subscription);
+    off.hidden = !subscription;
+    section.dataset.registered = registration ? "yes" : "no";
+  }
+  on.addEventListener("click", async () => {
+    try {
+      const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+      section.dataset.registered = "yes";
+      if ((await Notification.requestPermission()) !== "granted") { say("textDenied"); return; }
+      await navigator.serviceWorker.ready;
+      const subscription = await registration.pushManager.subscribe({
+        userVisibleOnly: true, applicationServerKey: await key(),
+      });
+      const body = subscription.toJSON();
+      body.user_agent = navigator.userAgent;
+      const r = await api("POST", body);
+      if (!r.ok) throw new Error(`carebell answered ${r.status}`);
+      say("textOn");
+    } catch (e) {
+      section.dataset.error = String(e && e.message || e);
+      say("textFailed");
+    }
+    show();
+  });
+  off.addEventListener("click", async () => {
+    const registration = await navigator.serviceWorker.getRegistration("/");
+    const subscription = registration && await registration.pushManager.getSubscription();
+    if (subscription) {
+      await api("DELETE", { endpoint: subscription.endpoint });
+      await subscription.unsubscribe();
+    }
+    say("textOff");
+    show();
+  });
+  show();
+})();
