@@ -228,6 +228,7 @@ push_unsupported = This browser cannot show notifications from carebell.
 push_on = Notifications are on in this browser.
 push_off = Notifications are off in this browser.
 push_denied = The browser refused: allow notifications for this site in its settings, then try again.
+push_failed = This browser could not turn notifications on: its push service refused or did not answer.
 no_phone = no phone number on your account
 quiet_hours = Quiet hours
 quiet_hours_intro = Emails and text messages that fall due in these hours wait until they end, on your clock:

@@ -228,6 +228,7 @@ push_unsupported = Ce navigateur ne peut pas afficher de notifications de carebe
 push_on = Les notifications sont activées dans ce navigateur.
 push_off = Les notifications sont désactivées dans ce navigateur.
 push_denied = Le navigateur a refusé : autorisez les notifications pour ce site dans ses réglages, puis réessayez.
+push_failed = Ce navigateur n'a pas pu activer les notifications : son service de notifications a refusé ou n'a pas répondu.
 no_phone = aucun numéro de téléphone sur votre compte
 quiet_hours = Heures calmes
 quiet_hours_intro = Les e-mails et SMS prévus pendant ces heures attendent leur fin, à votre heure :

@@ -369,6 +369,35 @@ assert.equal(await resetPage.locator("[data-reset-form]").count(), 0, "a used li
 const expected = /Failed to load resource: the server responded with a status of (401|400)/;
 assert.deepEqual(problems.filter((p) => p.startsWith("password reset") && !expected.test(p)), [], "no script errors on the reset pages");
 
+// 12. Notifications in this browser: the preferences page registers carebell's service
+// worker (served by the binary at /sw.js) and asks the browser for a push subscription.
+// Headless Chromium here has no push service to reach (no network), so the subscription
+// itself may be refused; the page must then say so, and the worker must still be there.
+step("12. Service worker and push subscription");
+await patient.context.grantPermissions(["notifications"], { origin: base });
+await patient.page.goto(`${base}/preferences`);
+const enable = patient.page.locator("[data-push-enable]");
+await enable.waitFor({ state: "visible" });
+await enable.click();
+await patient.page.waitForFunction(() => ["textOn", "textFailed", "textDenied"].includes(document.getElementById("push").dataset.state), null, { timeout: 20000 });
+const worker = await patient.page.evaluate(async () => {
+  const r = await navigator.serviceWorker.getRegistration("/");
+  const w = r && (r.active || r.waiting || r.installing);
+  return { scope: r && r.scope, script: w && w.scriptURL };
+});
+assert.ok(worker.script && worker.script.endsWith("/sw.js"), `the service worker is registered: ${JSON.stringify(worker)}`);
+const pushState = await patient.page.evaluate(() => ({ state: document.getElementById("push").dataset.state, error: document.getElementById("push").dataset.error || "" }));
+const subs = await patient.page.evaluate(async () => (await (await fetch("/api/v1/me/push-subscriptions", { credentials: "same-origin" })).json()).subscriptions.length);
+if (pushState.state === "textOn") {
+  assert.equal(subs, 1, "the subscription reached carebell");
+  console.log("push subscription created and given to carebell");
+} else {
+  assert.equal(subs, 0, "nothing recorded when the browser could not subscribe");
+  assert.ok((await patient.page.locator("[data-push-status]").innerText()).length > 0, "the page says what happened");
+  console.log(`service worker registered at ${worker.scope}; the browser could not subscribe (${pushState.state}: ${pushState.error})`);
+}
+await patient.page.screenshot({ path: join(shots, "push-ar.png"), fullPage: true });
+
 step("closing");
 await browser.close();
 console.log("dashboard end-to-end: ok");
