@@ -10,7 +10,16 @@ use axum::extract::State;
 use minijinja::{context, Value};
 use serde::{Deserialize, Serialize};
 
-const STATES: &[&str] = &["dead", "pending", "sending", "sent", "suppressed", "voided"];
+const STATES: &[&str] = &[
+    "dead",
+    "pending",
+    "sending",
+    "sent",
+    "delivered",
+    "undelivered",
+    "suppressed",
+    "voided",
+];
 
 #[derive(Deserialize, Default)]
 pub struct AdminQuery {
