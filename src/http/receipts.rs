@@ -4,47 +4,17 @@
 //! signature is right.
 
 use super::openapi::Invalid;
+use super::webhooks::{refused, signed_with, twilio_form};
 use super::{ApiError, ApiResult, AppState};
-use crate::auth::signed;
 use crate::domain::Channel;
 use crate::receipts::{self, Receipt};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-fn refused() -> ApiError {
-    ApiError::client(
-        StatusCode::FORBIDDEN,
-        "invalid_signature",
-        "the request's signature is missing or wrong",
-    )
-}
-
-/// The body, if `header` carries `sha256=<hex HMAC-SHA256(secret, body)>`.
-fn signed_with(
-    secret: Option<&SecretString>,
-    headers: &HeaderMap,
-    header: &str,
-    body: &[u8],
-) -> ApiResult<()> {
-    let secret = secret
-        .map(|s| s.expose_secret().to_owned())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(refused)?;
-    let sent = headers
-        .get(header)
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(refused)?;
-    if signed::verify_body(secret.as_bytes(), body, sent) {
-        Ok(())
-    } else {
-        Err(refused())
-    }
-}
 
 /// Twilio's status callback (form fields `MessageSid`, `MessageStatus`, `ErrorCode`, …).
 #[derive(ToSchema)]
@@ -78,27 +48,7 @@ pub async fn twilio_status(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<StatusCode> {
-    let s = &state.settings.sms;
-    let token = crate::delivery::read_secret(
-        s.twilio_auth_token.as_ref(),
-        s.auth_token_file.as_deref(),
-        "sms.twilio_auth_token",
-    )?
-    .filter(|t| !t.is_empty())
-    .ok_or_else(refused)?;
-    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| ApiError::unprocessable(format!("invalid form body: {e}")))?;
-    let url = format!(
-        "{}/webhooks/sms/twilio/status",
-        state.settings.server.public_url.trim_end_matches('/')
-    );
-    let sent = headers
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(refused)?;
-    if !signed::verify_twilio(&token, &url, &params, sent) {
-        return Err(refused());
-    }
+    let params = twilio_form(&state, &headers, &body, "/webhooks/sms/twilio/status")?;
     let field = |name: &str| {
         params
             .iter()

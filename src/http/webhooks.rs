@@ -18,7 +18,7 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-fn refused() -> ApiError {
+pub(super) fn refused() -> ApiError {
     ApiError::client(
         StatusCode::FORBIDDEN,
         "invalid_signature",
@@ -61,27 +61,7 @@ pub async fn twilio(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
-    let s = &state.settings.sms;
-    let token = crate::delivery::read_secret(
-        s.twilio_auth_token.as_ref(),
-        s.auth_token_file.as_deref(),
-        "sms.twilio_auth_token",
-    )?
-    .filter(|t| !t.is_empty())
-    .ok_or_else(refused)?;
-    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| ApiError::unprocessable(format!("invalid form body: {e}")))?;
-    let url = format!(
-        "{}/webhooks/sms/twilio",
-        state.settings.server.public_url.trim_end_matches('/')
-    );
-    let sent = headers
-        .get("x-twilio-signature")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(refused)?;
-    if !signed::verify_twilio(&token, &url, &params, sent) {
-        return Err(refused());
-    }
+    let params = twilio_form(&state, &headers, &body, "/webhooks/sms/twilio")?;
     let field = |name: &str| {
         params
             .iter()
@@ -99,6 +79,61 @@ pub async fn twilio(
         None => "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>".to_owned(),
     };
     Ok(([(CONTENT_TYPE, "application/xml")], twiml))
+}
+
+/// The form of a request Twilio signed for `path` of this site (`X-Twilio-Signature`, with
+/// the Twilio auth token over the public URL and the sorted form), or `403`.
+pub(super) fn twilio_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+    path: &str,
+) -> ApiResult<Vec<(String, String)>> {
+    let s = &state.settings.sms;
+    let token = crate::delivery::read_secret(
+        s.twilio_auth_token.as_ref(),
+        s.auth_token_file.as_deref(),
+        "sms.twilio_auth_token",
+    )?
+    .filter(|t| !t.is_empty())
+    .ok_or_else(refused)?;
+    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|e| ApiError::unprocessable(format!("invalid form body: {e}")))?;
+    let url = format!(
+        "{}{path}",
+        state.settings.server.public_url.trim_end_matches('/')
+    );
+    let sent = headers
+        .get("x-twilio-signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(refused)?;
+    if !signed::verify_twilio(&token, &url, &params, sent) {
+        return Err(refused());
+    }
+    Ok(params)
+}
+
+/// `Ok` when `header` carries `sha256=<hex HMAC-SHA256(secret, body)>`; `403` otherwise, and
+/// when no secret is configured.
+pub(super) fn signed_with(
+    secret: Option<&secrecy::SecretString>,
+    headers: &HeaderMap,
+    header: &str,
+    body: &[u8],
+) -> ApiResult<()> {
+    let secret = secret
+        .map(|s| s.expose_secret().to_owned())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(refused)?;
+    let sent = headers
+        .get(header)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(refused)?;
+    if signed::verify_body(secret.as_bytes(), body, sent) {
+        Ok(())
+    } else {
+        Err(refused())
+    }
 }
 
 fn xml_escape(text: &str) -> String {
@@ -149,21 +184,12 @@ pub async fn inbound(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Json<InboundReply>> {
-    let secret = state
-        .settings
-        .sms
-        .inbound_secret
-        .as_ref()
-        .map(|s| s.expose_secret().to_owned())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(refused)?;
-    let sent = headers
-        .get("x-carebell-signature")
-        .and_then(|v| v.to_str().ok())
-        .ok_or_else(refused)?;
-    if !signed::verify_body(secret.as_bytes(), &body, sent) {
-        return Err(refused());
-    }
+    signed_with(
+        state.settings.sms.inbound_secret.as_ref(),
+        &headers,
+        "x-carebell-signature",
+        &body,
+    )?;
     let message: InboundMessage = serde_json::from_slice(&body)
         .map_err(|e| ApiError::unprocessable(format!("invalid request body: {e}")))?;
     let from = number(&message.from)?;
