@@ -393,6 +393,20 @@ appointment_reminder-to-patient =
         }.
     }
 
+waitlist_offer-to-patient =
+    .subject = موعد متاح مع { $practitioner }: { $when }
+    .heading = موعد محجوز لك
+    .body = { $moves ->
+        [yes] أصبح موعد أبكر مع { $practitioner } متاحًا: { $when } (موعدك الحالي يوم { $previous }).
+       *[no] أصبح متاحًا موعد مع { $practitioner } كنت تنتظره: { $when }.
+    } هو محجوز لك حتى { $until }.
+    .next = اقبله بلمسة واحدة، أو ارفضه ليحصل عليه الشخص التالي.
+    .action = عرض العرض
+    .sms = { $clinic }: { $practitioner } متاح يوم { $when }{ $moves ->
+        [yes] ، أبكر من موعدك
+       *[no] {""}
+    }. محجوز لك حتى { $until }. أرسل نعم لأخذه أو لا لتركه، أو افتح { $link }
+
 new_availability-to-patient =
     .subject = مواعيد جديدة لدى { $practitioner }
     .heading = تتوفر أوقات جديدة

@@ -401,6 +401,20 @@ appointment_reminder-to-patient =
         }.
     }
 
+waitlist_offer-to-patient =
+    .subject = A time with { $practitioner } is free: { $when }
+    .heading = A time is held for you
+    .body = { $moves ->
+        [yes] An earlier time with { $practitioner } is free: { $when } (your appointment is now on { $previous }).
+       *[no] A time with { $practitioner } you were waiting for is free: { $when }.
+    } It is held for you until { $until }.
+    .next = Accept it in one tap, or decline so the next person can have it.
+    .action = See the offer
+    .sms = { $clinic }: { $practitioner } is free { $when }{ $moves ->
+        [yes] , earlier than your appointment
+       *[no] {""}
+    }. Held for you until { $until }. Reply Y to take it or N to pass, or open { $link }
+
 new_availability-to-patient =
     .subject = New availability with { $practitioner }
     .heading = New times are available

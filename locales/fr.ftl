@@ -393,6 +393,20 @@ appointment_reminder-to-patient =
         }.
     }
 
+waitlist_offer-to-patient =
+    .subject = Un créneau avec { $practitioner } s'est libéré : { $when }
+    .heading = Un créneau vous est réservé
+    .body = { $moves ->
+        [yes] Un créneau plus tôt avec { $practitioner } s'est libéré : { $when } (votre rendez-vous est actuellement le { $previous }).
+       *[no] Un créneau avec { $practitioner } que vous attendiez s'est libéré : { $when }.
+    } Il vous est réservé jusqu'au { $until }.
+    .next = Acceptez-le en un geste, ou refusez-le pour que la personne suivante puisse l'avoir.
+    .action = Voir la proposition
+    .sms = { $clinic } : { $practitioner } est disponible le { $when }{ $moves ->
+        [yes] , plus tôt que votre rendez-vous
+       *[no] {""}
+    }. Réservé pour vous jusqu'au { $until }. Répondez O pour le prendre ou N pour le laisser, ou ouvrez { $link }
+
 new_availability-to-patient =
     .subject = Nouvelles disponibilités de { $practitioner }
     .heading = De nouveaux créneaux sont disponibles

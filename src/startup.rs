@@ -39,19 +39,7 @@ impl Application {
             .with_context(|| format!("binding server.listen {}", settings.server.listen))?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let wake = WakeSignal::default();
-        let lifecycle = Lifecycle::with_wake_signal(
-            store.clone(),
-            clock.clone(),
-            settings.lifecycle.clone(),
-            wake.clone(),
-        )
-        .with_reminder_offsets(settings.reminders.offsets.clone())
-        .with_reminder_email(settings.reminders.email)
-        .with_choice_rules(crate::notify::choices::Rules::from_settings(&settings))
-        .with_availability_throttle(settings.availability.throttle)
-        .with_matrix(crate::notify::Matrix {
-            invite_practitioners: settings.email.invite_practitioners,
-        });
+        let lifecycle = build_lifecycle(&settings, &store, &clock, wake.clone());
         let dispatcher = build_dispatcher(&settings, &store, &clock, wake).await?;
         let run_dispatcher = settings.delivery.enabled;
         let state = AppState {
@@ -211,6 +199,29 @@ async fn serve_http1(
 }
 
 /// The dispatcher with its templates and channels, as configured.
+/// The lifecycle services as the settings configure them.
+pub fn build_lifecycle(
+    settings: &Settings,
+    store: &Store,
+    clock: &SharedClock,
+    wake: WakeSignal,
+) -> Lifecycle {
+    Lifecycle::with_wake_signal(
+        store.clone(),
+        clock.clone(),
+        settings.lifecycle.clone(),
+        wake,
+    )
+    .with_reminder_offsets(settings.reminders.offsets.clone())
+    .with_reminder_email(settings.reminders.email)
+    .with_choice_rules(crate::notify::choices::Rules::from_settings(settings))
+    .with_availability_throttle(settings.availability.throttle)
+    .with_waitlist(settings.waitlist.clone())
+    .with_matrix(crate::notify::Matrix {
+        invite_practitioners: settings.email.invite_practitioners,
+    })
+}
+
 pub async fn build_dispatcher(
     settings: &Settings,
     store: &Store,
@@ -252,11 +263,9 @@ pub async fn build_dispatcher(
     tracing::info!(templates = %describe_source(settings.clinic.templates_dir.as_deref()), "templates loaded");
     Dispatcher::new(
         settings,
-        store.clone(),
-        clock.clone(),
+        build_lifecycle(settings, store, clock, wake),
         Arc::new(templates),
         crate::realtime::attach_notifier(LiveHub::default(), store),
-        wake,
         crate::delivery::Identity {
             id: installation,
             vapid_key,

@@ -180,6 +180,8 @@ impl From<LifecycleError> for ApiError {
             L::SlotTaken => ApiError::conflict("slot_taken", detail),
             L::SlotOverlap => ApiError::conflict("slot_overlap", detail),
             L::SlotInUse => ApiError::conflict("slot_in_use", detail),
+            L::SlotHeld(_) => ApiError::conflict("slot_held", detail),
+            L::OfferClosed(_) => ApiError::conflict("offer_closed", detail),
             L::Concurrent => ApiError::conflict("concurrent_modification", detail),
             L::Invalid(_) => ApiError::unprocessable(detail),
             L::Store(s) => s.into(),

@@ -47,6 +47,8 @@ pub struct Settings {
     #[serde(default)]
     pub notices: NoticeSettings,
     #[serde(default)]
+    pub waitlist: WaitlistSettings,
+    #[serde(default)]
     pub webhooks: WebhookSettings,
     #[serde(default)]
     pub push: PushSettings,
@@ -113,6 +115,13 @@ impl Settings {
         let reset = self.auth.password_reset_ttl;
         if reset < Duration::from_secs(60) || reset > Duration::from_secs(86_400) {
             bail!("invalid value for auth.password_reset_ttl: from 1 minute to 24 hours");
+        }
+        let hold = self.waitlist.hold;
+        if hold < Duration::from_secs(60) || hold > Duration::from_secs(86_400) {
+            bail!("invalid value for waitlist.hold: from 1 minute to 24 hours");
+        }
+        if self.waitlist.min_notice > Duration::from_secs(30 * 86_400) {
+            bail!("invalid value for waitlist.min_notice: at most 30 days");
         }
         let offsets = &self.reminders.offsets;
         if offsets.len() > 10

@@ -205,6 +205,29 @@ impl Default for AvailabilitySettings {
     }
 }
 
+/// The waitlist: freed slots offered to waiting patients.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitlistSettings {
+    /// How long an offered slot is held for the patient it is offered to; nobody else can
+    /// book it meanwhile. Default `15m`.
+    #[serde(with = "humantime_serde")]
+    pub hold: Duration,
+    /// A slot starting sooner than this after the hold would end is not offered (it would
+    /// come too late to be useful). Default `2h`.
+    #[serde(with = "humantime_serde")]
+    pub min_notice: Duration,
+}
+
+impl Default for WaitlistSettings {
+    fn default() -> Self {
+        Self {
+            hold: Duration::from_secs(15 * 60),
+            min_notice: Duration::from_secs(2 * 3600),
+        }
+    }
+}
+
 /// Notices from admins and practitioners.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -59,11 +59,13 @@ pub struct Tick {
     pub in_app: usize,
     /// Notice recipients written (a batch of a notice's fan-out).
     pub planned: usize,
+    /// Waitlist holds that ran out and were passed on.
+    pub holds_ended: usize,
 }
 
 impl Tick {
     pub fn is_idle(&self) -> bool {
-        self.claimed == 0 && self.in_app == 0 && self.planned == 0
+        self.claimed == 0 && self.in_app == 0 && self.planned == 0 && self.holds_ended == 0
     }
 
     /// Adds another step's counts to these.
@@ -77,6 +79,7 @@ impl Tick {
         self.overtaken += other.overtaken;
         self.in_app += other.in_app;
         self.planned += other.planned;
+        self.holds_ended += other.holds_ended;
     }
 }
 
@@ -134,18 +137,22 @@ struct Inner {
     notice_batch: i64,
     /// Wakes the notice planner when a notice is sent in this process.
     planner_wake: tokio::sync::Notify,
+    /// Passes waitlist holds that ran out on to the next patient, each step.
+    waitlist: crate::lifecycle::Lifecycle,
 }
 
 impl Dispatcher {
+    /// Works on `waitlist`'s store and clock, woken by its commits.
     pub fn new(
         settings: &Settings,
-        store: Store,
-        clock: SharedClock,
+        waitlist: crate::lifecycle::Lifecycle,
         templates: Arc<Templates>,
         live: LiveHub,
-        wake: WakeSignal,
         identity: Identity,
     ) -> anyhow::Result<Self> {
+        let store = waitlist.store().clone();
+        let clock = waitlist.clock().clone();
+        let wake = waitlist.wake_signal();
         let from: Mailbox = settings.email.from.parse().context("email.from")?;
         let domain = from.email.domain().to_owned();
         let mailer = Mailer::from_settings(&settings.email)?;
@@ -205,6 +212,7 @@ impl Dispatcher {
                 heartbeat: std::sync::atomic::AtomicI64::new(0),
                 notice_batch: i64::from(settings.notices.batch_size),
                 planner_wake: tokio::sync::Notify::new(),
+                waitlist,
             }),
         })
     }
@@ -343,9 +351,16 @@ impl Dispatcher {
     pub async fn dispatch_once(&self) -> anyhow::Result<Tick> {
         let me = &self.inner;
         let planned = self.plan_notices().await?;
+        // Before delivering, so the next patient's offer goes out in this same step.
+        let holds_ended = me
+            .waitlist
+            .pass_on_expired_offers()
+            .await
+            .map_err(|e| anyhow::anyhow!("waitlist: {e}"))?;
         let mut tick = Tick {
             in_app: self.deliver_in_app().await?,
             planned,
+            holds_ended,
             ..Tick::default()
         };
         let now = me.clock.now();
@@ -639,6 +654,17 @@ impl Dispatcher {
             if a.expires_at <= me.clock.now() {
                 return Err(JobError::Dropped(
                     "the reset link expired before it could be sent".into(),
+                ));
+            }
+        }
+        if let crate::domain::payload::Payload::Offer(o) = &n.data {
+            let open = crate::store::waitlist::get_offer(&mut c, o.offer_id)
+                .await
+                .map_err(db)?
+                .is_some_and(|offer| offer.state == "open" && offer.expires_at > me.clock.now());
+            if !open {
+                return Err(JobError::Dropped(
+                    "the offer was answered or its hold ended before it could be sent".into(),
                 ));
             }
         }

@@ -23,6 +23,13 @@ impl TimeZone {
     pub fn name(&self) -> &'static str {
         self.0.name()
     }
+
+    /// Minutes after midnight on this zone's wall clock at `at`.
+    pub fn minute_of_day(&self, at: super::Timestamp) -> u16 {
+        use chrono::Timelike;
+        let local = at.to_datetime().with_timezone(&self.0);
+        (local.hour() * 60 + local.minute()) as u16
+    }
 }
 
 impl Default for TimeZone {

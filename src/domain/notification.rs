@@ -57,6 +57,7 @@ string_enum!(
         SystemNotice => "system_notice",
         PasswordReset => "password_reset",
         WebhookDisabled => "webhook_disabled",
+        WaitlistOffer => "waitlist_offer",
     }
 );
 

@@ -16,6 +16,7 @@ pub enum Payload {
     Notice(NoticeFacts),
     Account(AccountFacts),
     Endpoint(EndpointFacts),
+    Offer(OfferFacts),
 }
 
 /// An appointment as it is after the change the notification tells about.
@@ -93,6 +94,20 @@ pub struct EndpointFacts {
     pub failing_since: Option<Timestamp>,
 }
 
+/// A freed slot held for the reader for a while (the waitlist).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfferFacts {
+    pub offer_id: i64,
+    pub practitioner_name: String,
+    pub slot_starts_at: Timestamp,
+    pub slot_ends_at: Timestamp,
+    /// Until when it is held.
+    pub hold_until: Timestamp,
+    /// For "anything earlier than my appointment": when that appointment is now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moves_from: Option<Timestamp>,
+}
+
 /// The change an iCalendar file makes (RFC 5546 method).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -151,6 +166,14 @@ mod tests {
             Payload::Account(AccountFacts {
                 reset_id: 9,
                 expires_at: t,
+            }),
+            Payload::Offer(OfferFacts {
+                offer_id: 3,
+                practitioner_name: "Dr Haddad".into(),
+                slot_starts_at: t,
+                slot_ends_at: t,
+                hold_until: t,
+                moves_from: Some(t),
             }),
         ];
         for p in all {

@@ -34,7 +34,8 @@ impl Category {
             | K::CancellationConfirmed
             | K::PatientCancelled
             | K::AppointmentCancelled
-            | K::AppointmentModified => Category::AppointmentUpdates,
+            | K::AppointmentModified
+            | K::WaitlistOffer => Category::AppointmentUpdates,
         }
     }
 

@@ -15,6 +15,7 @@ mod receipts;
 mod seed;
 mod slots;
 mod stream;
+mod waitlist;
 mod webhooks;
 
 pub use crate::app::error::{ApiError, ApiResult};
@@ -53,6 +54,13 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(appointments::decline))
         .routes(routes!(appointments::cancel))
         .routes(routes!(appointments::reschedule))
+        .routes(routes!(waitlist::confirm_attendance))
+        .routes(routes!(waitlist::list, waitlist::join))
+        .routes(routes!(waitlist::leave))
+        .routes(routes!(waitlist::offers))
+        .routes(routes!(waitlist::offer))
+        .routes(routes!(waitlist::accept))
+        .routes(routes!(waitlist::decline))
         .routes(routes!(notifications::list))
         .routes(routes!(stream::stream))
         .routes(routes!(notifications::unread_count))

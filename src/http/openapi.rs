@@ -29,6 +29,7 @@ use utoipa::{IntoResponses, Modify, OpenApi};
         (name = "auth", description = "Sign-in, sessions and API tokens"),
         (name = "practitioners", description = "Practitioners, their slots and followers"),
         (name = "appointments", description = "Booking and the appointment transitions"),
+        (name = "waitlist", description = "Patients waiting for freed time, and the slots held for them"),
         (name = "notifications", description = "The signed-in user's in-app notifications"),
         (name = "preferences", description = "Recipients' channels per category and quiet hours"),
         (name = "notices", description = "Notices from the clinic and practitioners, sent in batches"),

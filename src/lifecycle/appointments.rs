@@ -50,8 +50,26 @@ impl Lifecycle {
         let reason = clean_reason(&req.reason).map_err(|e| LifecycleError::Invalid(e.0))?;
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        let appointment = self
+            .book_in(&mut tx, actor, req.slot_id, &reason, req.urgency, now)
+            .await?;
+        self.commit(tx).await?;
+        tracing::info!(appointment_id = appointment.id, "appointment requested");
+        Ok(appointment)
+    }
+
+    /// Books inside the caller's transaction (a booking, or an accepted waitlist offer).
+    pub(super) async fn book_in(
+        &self,
+        tx: &mut Tx,
+        actor: &User,
+        slot_id: i64,
+        reason: &str,
+        urgency: Urgency,
+        now: crate::domain::Timestamp,
+    ) -> LifecycleResult<Appointment> {
         let backend = tx.backend();
-        let (slot, free) = slots::lock(tx.conn(), backend, req.slot_id)
+        let (slot, free) = slots::lock(tx.conn(), backend, slot_id)
             .await?
             .ok_or(LifecycleError::NotFound("slot"))?;
         if slot.starts_at <= now {
@@ -62,14 +80,15 @@ impl Lifecycle {
         if !free {
             return Err(LifecycleError::SlotTaken);
         }
+        self.respect_hold(tx, actor, slot.id, now).await?;
         let practitioner = users::get(tx.conn(), slot.practitioner_id)
             .await?
             .ok_or(LifecycleError::NotFound("practitioner"))?;
         let new = NewAppointment {
             slot: &slot,
             patient_id: actor.id,
-            reason: &reason,
-            urgency: req.urgency,
+            reason,
+            urgency,
         };
         let appointment = appointments::insert(tx.conn(), new, now)
             .await
@@ -83,9 +102,9 @@ impl Lifecycle {
             patient: actor,
             practitioner: &practitioner,
         };
-        record(&mut tx, &Event::Booked(parties), &self.matrix, now).await?;
+        record(tx, &Event::Booked(parties), &self.matrix, now).await?;
         audited(
-            &mut tx,
+            tx,
             actor,
             "appointment.booked",
             Some(appointment.id),
@@ -93,8 +112,6 @@ impl Lifecycle {
             now,
         )
         .await?;
-        self.commit(tx).await?;
-        tracing::info!(appointment_id = appointment.id, "appointment requested");
         Ok(appointment)
     }
 
@@ -154,6 +171,9 @@ impl Lifecycle {
         };
         record(&mut tx, &event, &self.matrix, now).await?;
         self.replan_reminders(&mut tx, &parties, now).await?;
+        if next != AppointmentStatus::Confirmed {
+            self.slot_freed(&mut tx, current.slot_id, now).await?;
+        }
         let action = if next == AppointmentStatus::Confirmed {
             "appointment.accepted"
         } else {
@@ -212,6 +232,8 @@ impl Lifecycle {
         )
         .await?;
         self.replan_reminders(&mut tx, &parties, now).await?;
+        self.appointment_ended(&mut tx, updated.id, now).await?;
+        self.slot_freed(&mut tx, current.slot_id, now).await?;
         audited(
             &mut tx,
             actor,
@@ -237,8 +259,26 @@ impl Lifecycle {
     ) -> LifecycleResult<Appointment> {
         let now = self.clock.now();
         let mut tx = self.store.begin().await?;
+        let updated = self
+            .reschedule_in(&mut tx, actor, id, to.slot_id, now)
+            .await?;
+        self.commit(tx).await?;
+        tracing::info!(version = updated.version, "appointment rescheduled");
+        Ok(updated)
+    }
+
+    /// Moves inside the caller's transaction (a move, or an accepted "earlier" offer), and
+    /// offers the freed slot to the waitlist.
+    pub(super) async fn reschedule_in(
+        &self,
+        tx: &mut Tx,
+        actor: &User,
+        id: i64,
+        slot_id: i64,
+        now: crate::domain::Timestamp,
+    ) -> LifecycleResult<Appointment> {
         let backend = tx.backend();
-        let (current, side) = load_for(&mut tx, actor, id).await?;
+        let (current, side) = load_for(tx, actor, id).await?;
         let by = side.as_canceller();
         current.status.apply(
             Transition::Reschedule(by),
@@ -246,7 +286,7 @@ impl Lifecycle {
             now,
             self.rules.patient_cancel_cutoff,
         )?;
-        let (slot, free) = slots::lock(tx.conn(), backend, to.slot_id)
+        let (slot, free) = slots::lock(tx.conn(), backend, slot_id)
             .await?
             .filter(|(s, _)| s.practitioner_id == current.practitioner_id)
             .ok_or(LifecycleError::NotFound("slot"))?;
@@ -263,6 +303,7 @@ impl Lifecycle {
         if !free {
             return Err(LifecycleError::SlotTaken);
         }
+        self.respect_hold(tx, actor, slot.id, now).await?;
         let updated = appointments::move_to_slot(tx.conn(), &current, &slot, now)
             .await
             .map_err(|e| match e {
@@ -270,7 +311,7 @@ impl Lifecycle {
                 other => other.into(),
             })?
             .ok_or(LifecycleError::Concurrent)?;
-        let (patient, practitioner) = parties_of(&mut tx, &updated).await?;
+        let (patient, practitioner) = parties_of(tx, &updated).await?;
         let parties = Parties {
             appointment: &updated,
             patient: &patient,
@@ -281,11 +322,11 @@ impl Lifecycle {
             by,
             previous_start: current.starts_at,
         };
-        record(&mut tx, &event, &self.matrix, now).await?;
-        self.replan_reminders(&mut tx, &parties, now).await?;
+        record(tx, &event, &self.matrix, now).await?;
+        self.replan_reminders(tx, &parties, now).await?;
         let target = Some(format!("slot {}", slot.id));
         audited(
-            &mut tx,
+            tx,
             actor,
             "appointment.rescheduled",
             Some(updated.id),
@@ -293,8 +334,7 @@ impl Lifecycle {
             now,
         )
         .await?;
-        self.commit(tx).await?;
-        tracing::info!(version = updated.version, "appointment rescheduled");
+        self.slot_freed(tx, current.slot_id, now).await?;
         Ok(updated)
     }
 

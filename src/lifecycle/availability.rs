@@ -72,6 +72,9 @@ impl Lifecycle {
         }
         let target = Some(format!("{} slots", created.len()));
         audited(&mut tx, actor, "slots.added", None, target, now).await?;
+        for slot in &created {
+            self.offer_slot(&mut tx, slot.id, now).await?;
+        }
         self.commit(tx).await?;
         Ok(created)
     }

@@ -5,9 +5,11 @@
 mod appointments;
 mod availability;
 pub mod import;
+mod waitlist;
 
 pub use appointments::{BookingRequest, Reschedule};
 pub use availability::NewSlot;
+pub use waitlist::{JoinRequest, MAX_ENTRIES_PER_PATIENT};
 
 use crate::clock::SharedClock;
 use crate::config::LifecycleSettings;
@@ -34,6 +36,12 @@ pub enum LifecycleError {
     SlotInUse,
     #[error("the appointment was changed meanwhile; reload it and try again")]
     Concurrent,
+    /// The slot is held for a patient on the waitlist until then.
+    #[error("this slot is held for a patient on the waitlist until {0}")]
+    SlotHeld(crate::domain::Timestamp),
+    /// A late or second answer to a waitlist offer.
+    #[error("{0}")]
+    OfferClosed(String),
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
@@ -60,6 +68,7 @@ pub struct Lifecycle {
     choice_rules: notify::choices::Rules,
     availability_throttle: std::time::Duration,
     matrix: notify::Matrix,
+    waitlist: crate::config::WaitlistSettings,
 }
 
 /// Tells the dispatcher in this process that new work was committed, so it need not
@@ -98,7 +107,14 @@ impl Lifecycle {
             choice_rules: notify::choices::Rules::from_settings(&crate::config::Settings::default()),
             availability_throttle: crate::config::AvailabilitySettings::default().throttle,
             matrix: notify::Matrix::default(),
+            waitlist: crate::config::WaitlistSettings::default(),
         }
+    }
+
+    /// How long offers of freed slots are held, and how soon they may start.
+    pub fn with_waitlist(mut self, settings: crate::config::WaitlistSettings) -> Self {
+        self.waitlist = settings;
+        self
     }
 
     /// Uses these clinic choices of who is told what.
@@ -209,6 +225,11 @@ impl Lifecycle {
     /// operator, say).
     pub fn wake_dispatcher(&self) {
         self.wake.wake();
+    }
+
+    /// What wakes the dispatcher after a commit here.
+    pub fn wake_signal(&self) -> WakeSignal {
+        self.wake.clone()
     }
 
     pub fn store(&self) -> &Store {

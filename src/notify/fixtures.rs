@@ -26,5 +26,6 @@ pub fn appointment(status: AppointmentStatus, by: Option<CancelledBy>) -> Appoin
         status_reason: by.map(|_| "the doctor is ill".to_owned()),
         created_at: Timestamp::from_millis(0),
         updated_at: Timestamp::from_millis(0),
+        attendance_confirmed_at: None,
     }
 }

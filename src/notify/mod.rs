@@ -3,7 +3,9 @@
 //! [`plan`] is pure: it turns a lifecycle event into the notification records to write.
 //! The lifecycle writes them in the transaction that changed the state.
 
-use crate::domain::payload::{AppointmentFacts, AvailabilityFacts, CalendarChange, Payload};
+use crate::domain::payload::{
+    AppointmentFacts, AvailabilityFacts, CalendarChange, OfferFacts, Payload,
+};
 use crate::domain::{
     AppointmentStatus, CancelledBy, Channel, NotificationKind, Role, Severity, Timestamp,
 };
@@ -34,6 +36,15 @@ pub enum Event<'a> {
         /// The practitioner's free slots to mention, soonest first.
         free_slots: &'a [Slot],
         note: Option<&'a str>,
+    },
+    /// A freed slot is held for a waiting patient.
+    Offered {
+        offer: &'a crate::store::waitlist::Offer,
+        slot: &'a Slot,
+        patient: &'a User,
+        practitioner: &'a User,
+        /// For "anything earlier": when the patient's appointment is now.
+        moves_from: Option<Timestamp>,
     },
 }
 
@@ -78,6 +89,7 @@ pub const AUDIENCE: &[(NotificationKind, Role)] = &[
     (NotificationKind::AppointmentModified, Role::Practitioner),
     (NotificationKind::AppointmentReminder, Role::Patient),
     (NotificationKind::NewAvailability, Role::Patient),
+    (NotificationKind::WaitlistOffer, Role::Patient),
 ];
 
 /// Kinds with one text for every reader, whatever their role: the clinic's and
@@ -258,6 +270,32 @@ pub fn plan(event: &Event<'_>, matrix: &Matrix) -> Vec<NewNotification> {
                 jobs_due: None,
             })
             .collect(),
+        Event::Offered {
+            offer,
+            slot,
+            patient,
+            practitioner,
+            moves_from,
+        } => vec![NewNotification {
+            recipient_id: patient.id,
+            kind: K::WaitlistOffer,
+            severity: S::Success,
+            link: Some(format!("/offers/{}", offer.id)),
+            data: Payload::Offer(OfferFacts {
+                offer_id: offer.id,
+                practitioner_name: practitioner.name.as_str().to_owned(),
+                slot_starts_at: slot.starts_at,
+                slot_ends_at: slot.ends_at,
+                hold_until: offer.expires_at,
+                moves_from: *moves_from,
+            }),
+            appointment_id: None,
+            appointment_version: None,
+            channels: channels_for(patient, &[Channel::Email, Channel::Sms]),
+            visible_from: None,
+            reminder_offset: None,
+            jobs_due: None,
+        }],
     }
 }
 
@@ -370,7 +408,7 @@ pub fn webhook_event(event: &Event<'_>) -> Option<(&'static str, serde_json::Val
             Some(*by),
             Some(*previous_start),
         ),
-        Event::Availability { .. } => return None,
+        Event::Availability { .. } | Event::Offered { .. } => return None,
     };
     let a = p.appointment;
     let mut data = serde_json::json!({

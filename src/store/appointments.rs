@@ -22,11 +22,13 @@ pub struct Appointment {
     pub status_reason: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// When the patient said they are coming (a reply C, or the appointment page).
+    pub attendance_confirmed_at: Option<Timestamp>,
 }
 
 const COLUMNS: &str =
     "id, slot_id, patient_id, practitioner_id, status, reason, urgency, version, \
-     starts_at, ends_at, cancelled_by, status_reason, created_at, updated_at";
+     starts_at, ends_at, cancelled_by, status_reason, created_at, updated_at, attendance_confirmed_at";
 
 fn from_row(row: &AnyRow) -> StoreResult<Appointment> {
     Ok(<Appointment as sqlx::FromRow<AnyRow>>::from_row(row)?)
@@ -184,4 +186,47 @@ pub async fn find_by_parties_at(
     .fetch_optional(&mut *c)
     .await?;
     row.as_ref().map(from_row).transpose()
+}
+
+/// Records that the patient said they are coming. `false` when it was already recorded.
+pub async fn confirm_attendance(c: &mut Conn, id: i64, now: Timestamp) -> StoreResult<bool> {
+    let done = sqlx::query(
+        "UPDATE appointments SET attendance_confirmed_at = $1 WHERE id = $2 AND attendance_confirmed_at IS NULL",
+    )
+    .bind(now.millis())
+    .bind(id)
+    .execute(&mut *c)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The upcoming confirmed or requested appointments of the accounts with this phone number
+/// that were sent a reminder by SMS since `since`, soonest first: what a reply to a
+/// reminder may be about.
+pub async fn reminded_by_sms(
+    c: &mut Conn,
+    phone: &str,
+    since: Timestamp,
+    now: Timestamp,
+) -> StoreResult<Vec<Appointment>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {} FROM appointments a
+         WHERE a.status IN ('requested', 'confirmed') AND a.starts_at > $3
+           AND a.patient_id IN (SELECT u.id FROM users u WHERE u.phone = $1)
+           AND EXISTS (SELECT 1 FROM notifications n JOIN delivery_jobs j ON j.notification_id = n.id
+                       WHERE n.appointment_id = a.id AND n.kind = 'appointment_reminder'
+                         AND j.channel = 'sms' AND j.state = 'sent' AND j.sent_at >= $2)
+         ORDER BY a.starts_at, a.id",
+        COLUMNS
+            .split(',')
+            .map(|c| format!("a.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(phone)
+    .bind(since.millis())
+    .bind(now.millis())
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter().map(from_row).collect()
 }

@@ -20,6 +20,7 @@ pub mod slots;
 pub mod throttle;
 mod types;
 pub mod users;
+pub mod waitlist;
 pub mod webhooks;
 
 use crate::config::DatabaseSettings;

@@ -123,6 +123,14 @@ pub async fn lock(c: &mut Conn, backend: Backend, id: i64) -> StoreResult<Option
     Ok(Some((slot, busy == 0)))
 }
 
+pub async fn get(c: &mut Conn, id: i64) -> StoreResult<Option<Slot>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM slots s WHERE s.id = $1"))
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 pub async fn delete(c: &mut Conn, id: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM slots WHERE id = $1")
         .bind(id)

@@ -394,6 +394,16 @@ impl Templates {
             Payload::Account(a) => {
                 args.set("expires", when(a.expires_at));
             }
+            Payload::Offer(o) => {
+                args.set("practitioner", o.practitioner_name.clone());
+                args.set("when", when(o.slot_starts_at));
+                args.set(
+                    "until",
+                    catalogue::when(o.hold_until, &to.time_zone, lang, TimeStyle::Short),
+                );
+                args.set("moves", yes(o.moves_from.is_some()));
+                args.set("previous", o.moves_from.map(when).unwrap_or_default());
+            }
             Payload::Endpoint(e) => {
                 args.set("url", e.url.clone());
                 args.set("since", e.failing_since.map(when).unwrap_or_default());
@@ -503,7 +513,9 @@ fn strip_isolation(s: &str) -> String {
 
 /// Sample notifications of a kind for a role, one per variant its texts choose between.
 fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
-    use crate::domain::payload::{AccountFacts, AvailabilityFacts, EndpointFacts, NoticeFacts};
+    use crate::domain::payload::{
+        AccountFacts, AvailabilityFacts, EndpointFacts, NoticeFacts, OfferFacts,
+    };
     use crate::domain::{CancelledBy, Email, PersonName, TimeZone, Urgency};
     let t = Timestamp::from_millis(1_796_115_600_000);
     let to = User {
@@ -566,6 +578,18 @@ fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
             reset_id: 1,
             expires_at: t,
         })],
+        NotificationKind::WaitlistOffer => [None, Some(t)]
+            .map(|moves_from| {
+                Payload::Offer(OfferFacts {
+                    offer_id: 1,
+                    practitioner_name: "D".into(),
+                    slot_starts_at: t,
+                    slot_ends_at: t,
+                    hold_until: t,
+                    moves_from,
+                })
+            })
+            .to_vec(),
         NotificationKind::WebhookDisabled => vec![Payload::Endpoint(EndpointFacts {
             endpoint_id: 1,
             url: "https://example.org/hook".into(),

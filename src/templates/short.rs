@@ -52,6 +52,11 @@ impl Templates {
                 (notice.title.clone(), body, format!("notice-{}", n.id))
             }
             Payload::Account(_) => (heading, String::new(), format!("account-{}", n.id)),
+            Payload::Offer(o) => (
+                heading,
+                format!("{} · {}", o.practitioner_name, when(o.slot_starts_at)),
+                format!("offer-{}", o.offer_id),
+            ),
             Payload::Endpoint(e) => (
                 heading,
                 e.url.clone(),
@@ -89,6 +94,9 @@ impl Templates {
             Payload::Availability(v) => out.push(v.practitioner_name.clone()),
             Payload::Notice(notice) => out.extend([notice.title.clone(), notice.message.clone()]),
             Payload::Account(_) => {}
+            Payload::Offer(o) => {
+                out.extend([o.practitioner_name.clone(), clean(when(o.slot_starts_at))])
+            }
             Payload::Endpoint(e) => out.push(e.url.clone()),
         }
         out

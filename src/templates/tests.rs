@@ -145,6 +145,26 @@ fn everything_planned(lang: Language) -> Vec<(NewNotification, User)> {
         free_slots: &slots,
         note: None,
     });
+    let offer = crate::store::waitlist::Offer {
+        id: 4,
+        slot_id: 0,
+        entry_id: 1,
+        patient_id: 1,
+        state: "open".into(),
+        expires_at: Timestamp::from_millis(START_MS - 3_600_000),
+        created_at: Timestamp::from_millis(START_MS - 4_600_000),
+        answered_at: None,
+        appointment_id: None,
+    };
+    for moves_from in [None, Some(Timestamp::from_millis(START_MS + 86_400_000))] {
+        events.push(Event::Offered {
+            offer: &offer,
+            slot: &slots[0],
+            patient: &patient,
+            practitioner: &doctor,
+            moves_from,
+        });
+    }
     let mut planned: Vec<NewNotification> = events
         .iter()
         .flat_map(|e| plan(e, &Matrix::default()))
@@ -215,6 +235,7 @@ fn every_text_names_the_other_party_and_the_readers_time_and_nothing_it_must_not
             let when = match &n.data {
                 Payload::Appointment(a) => a.starts_at,
                 Payload::Availability(a) => a.first_slot_starts_at.unwrap(),
+                Payload::Offer(o) => o.slot_starts_at,
                 Payload::Notice(_) | Payload::Account(_) | Payload::Endpoint(_) => unreachable!(),
             };
             let local = catalogue::when(when, &to.time_zone, lang, TimeStyle::Long);

@@ -29,3 +29,4 @@ mod seed_paths;
 mod service;
 mod storage;
 mod stream;
+mod waitlist;

@@ -171,6 +171,26 @@ on_both_engines! { crate::preferences::with_inbound_secrets;
         let second = second["id"].as_i64().unwrap();
         call!(c, app, Some(&doctor), p.clone(), "/api/v1/appointments/{id}/decline", format!("/api/v1/appointments/{second}/decline"), Some(json!({"reason": "full"})));
         call!(c, app, Some(&doctor), p.clone(), "/api/v1/appointments/{id}/decline", format!("/api/v1/appointments/{second}/decline"), Some(json!({})));
+        // The waitlist: someone waits, a confirmed visit is cancelled, its slot is offered.
+        let waiter = app.user(Role::Patient).await;
+        let (_, entry) = call!(c, app, Some(&waiter), p.clone(), "/api/v1/waitlist", "/api/v1/waitlist", Some(json!({"practitioner_id": doctor.id, "day_start": "08:00", "day_end": "20:00"})));
+        call!(c, app, Some(&waiter), p.clone(), "/api/v1/waitlist", "/api/v1/waitlist", Some(json!({"practitioner_id": doctor.id, "day_start": "08:00"})));
+        call!(c, app, Some(&doctor), g.clone(), "/api/v1/waitlist", "/api/v1/waitlist", None);
+        call!(c, app, Some(&app.admin), g.clone(), "/api/v1/waitlist", "/api/v1/waitlist", None);
+        let (_, third) = app.call(Some(&patient), p.clone(), "/api/v1/appointments", Some(json!({"slot_id": slots[0], "reason": "again"}))).await;
+        let third = third["id"].as_i64().unwrap();
+        app.call(Some(&doctor), p.clone(), &format!("/api/v1/appointments/{third}/accept"), None).await;
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/appointments/{id}/confirm-attendance", format!("/api/v1/appointments/{third}/confirm-attendance"), None);
+        call!(c, app, Some(&patient), p.clone(), "/api/v1/appointments/{id}/confirm-attendance", "/api/v1/appointments/999999/confirm-attendance", None);
+        app.call(Some(&patient), p.clone(), &format!("/api/v1/appointments/{third}/cancel"), Some(json!({}))).await;
+        let (_, offers) = call!(c, app, Some(&waiter), g.clone(), "/api/v1/offers", "/api/v1/offers", None);
+        let offer = offers["offers"][0]["id"].as_i64().expect("the freed slot is offered");
+        call!(c, app, Some(&waiter), g.clone(), "/api/v1/offers/{id}", format!("/api/v1/offers/{offer}"), None);
+        call!(c, app, Some(&waiter), p.clone(), "/api/v1/offers/{id}/decline", format!("/api/v1/offers/{offer}/decline"), None);
+        call!(c, app, Some(&waiter), p.clone(), "/api/v1/offers/{id}/accept", format!("/api/v1/offers/{offer}/accept"), None);
+        call!(c, app, Some(&waiter), p.clone(), "/api/v1/offers/{id}/decline", "/api/v1/offers/999999/decline", None);
+        call!(c, app, Some(&waiter), del.clone(), "/api/v1/waitlist/{id}", format!("/api/v1/waitlist/{}", entry["id"]), None);
+        call!(c, app, Some(&waiter), del.clone(), "/api/v1/waitlist/{id}", format!("/api/v1/waitlist/{}", entry["id"]), None);
         app.drain().await;
 
         let (_, list) = call!(c, app, Some(&patient), g.clone(), "/api/v1/notifications", "/api/v1/notifications", None);
