@@ -86,6 +86,34 @@ last_error = السبب
 in_flight_at_change = سُلِّم إلى المزوّد قبل تغيير الموعد؛ رسالة التغيير تتبعه.
 actions = إجراءات
 retry = إعادة المحاولة
+offer = موعد محجوز لك
+offer_held_until = محجوز لك حتى
+offer_moves_from = موعدك الحالي يوم
+offer_accept = خذ هذا الموعد
+offer_decline = اتركه للشخص التالي
+offer_see_appointment = عرض الموعد
+offer-open = محجوز لك
+offer-accepted = مأخوذ
+offer-declined = تُرك للتالي
+offer-expired = انتهى الحجز
+waitlist = قائمة الانتظار
+waitlist_none = أنت لا تنتظر أي موعد.
+waitlist_join = أبلغني عندما يتاح موعد
+waitlist_join_earlier = أبلغني إذا أتيح موعد أبكر
+waitlist_from = من (تاريخ)
+waitlist_until = حتى (تاريخ)
+waitlist_day_start = ليس قبل
+waitlist_day_end = ليس بعد
+waitlist_earlier_than = أبكر من
+waitlist_leave = مغادرة قائمة الانتظار
+waitlist_offers = عروض الأوقات المتاحة
+attendance_confirm = سأحضر
+attendance_confirmed = الحضور مؤكد
+ok-offer_accepted = الموعد لك.
+ok-offer_declined = تم: عُرض الموعد على الشخص التالي. ستبقى على قائمة الانتظار.
+ok-waitlist_joined = أنت على قائمة الانتظار: عندما يتاح موعد يناسبك يُحجز لك ونبلغك.
+ok-waitlist_left = غادرت قائمة الانتظار.
+ok-attendance_confirmed = شكرًا: يرى الطبيب أنك ستحضر.
 ok-booked = تم إرسال طلبك. سنبلغك فور تأكيده.
 ok-cancelled = تم إلغاء الموعد.
 ok-rescheduled = تم نقل الموعد.
@@ -391,7 +419,7 @@ appointment_reminder-to-patient =
             [yes] على { $phone }
            *[no] بالعيادة
         }.
-    }
+    }{" "}أرسل C أو تأكيد لتأكيد حضورك.
 
 waitlist_offer-to-patient =
     .subject = موعد متاح مع { $practitioner }: { $when }
@@ -517,3 +545,22 @@ sms-help = { $clinic }: رسائل المواعيد. { $phone ->
     [none] أرسل STOP لإيقافها.
    *[other] اتصل على { $phone }. أرسل STOP لإيقافها.
 }
+
+sms-reply-help = { $clinic }: أرسل C أو تأكيد لتأكيد موعدك، X أو إلغاء لإلغائه، نعم أو لا للرد على عرض موعد، STOP لإيقاف الرسائل.{ $phone ->
+    [none] {""}
+   *[other] { " " }للاستفسار: { $phone }.
+}
+sms-reply-nothing = { $clinic }: لم نجد موعدًا قادمًا لك يخصه هذا الرد. أرسل HELP للمساعدة.
+sms-reply-choice = { $n }: { $practitioner }، { $when }.
+sms-reply-which = { $clinic }: أي موعد؟ { $choices }
+sms-reply-confirmed = { $clinic }: شكرًا، أبلغنا { $practitioner } بحضورك يوم { $when }.
+sms-reply-not-confirmed = { $clinic }: موعدك مع { $practitioner } يوم { $when } لم يُؤكَّد بعد؛ سنرسل لك رسالة عند تأكيده.
+sms-reply-cancelled = { $clinic }: أُلغي موعدك مع { $practitioner } يوم { $when }.
+sms-reply-too-late = { $clinic }: فات أوان إلغاء موعدك مع { $practitioner } يوم { $when } عبر الرسائل. { $phone ->
+    [none] يرجى الاتصال بالعيادة.
+   *[other] يرجى الاتصال على { $phone }.
+}
+sms-reply-no-offer = { $clinic }: لا يوجد موعد محجوز لك حاليًا.
+sms-reply-offer-taken = { $clinic }: تم، موعد { $practitioner } يوم { $when } لك.
+sms-reply-offer-passed = { $clinic }: حسنًا، موعد { $practitioner } يوم { $when } سيذهب إلى الشخص التالي. ستبقى على قائمة الانتظار.
+sms-reply-offer-gone = { $clinic }: عذرًا، موعد { $practitioner } يوم { $when } لم يعد محجوزًا لك.

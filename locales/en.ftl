@@ -86,6 +86,34 @@ last_error = Reason
 in_flight_at_change = Already sent to the provider when the appointment changed; the change message follows it.
 actions = Actions
 retry = Retry
+offer = A time held for you
+offer_held_until = held for you until
+offer_moves_from = Your appointment is now on
+offer_accept = Take this time
+offer_decline = Pass it to the next person
+offer_see_appointment = See the appointment
+offer-open = Held for you
+offer-accepted = Taken
+offer-declined = Passed on
+offer-expired = The hold ended
+waitlist = Waitlist
+waitlist_none = You are not waiting for any time.
+waitlist_join = Tell me when a time frees up
+waitlist_join_earlier = Tell me if an earlier time frees up
+waitlist_from = From (date)
+waitlist_until = Until (date)
+waitlist_day_start = Not before
+waitlist_day_end = Not after
+waitlist_earlier_than = earlier than
+waitlist_leave = Leave the waitlist
+waitlist_offers = Offers of freed times
+attendance_confirm = I am coming
+attendance_confirmed = Attendance confirmed
+ok-offer_accepted = The time is yours.
+ok-offer_declined = Passed on: the next person waiting is offered the time. You stay on the waitlist.
+ok-waitlist_joined = You are on the waitlist: when a matching time frees up, it is held for you and you are told.
+ok-waitlist_left = You left the waitlist.
+ok-attendance_confirmed = Thank you: the practitioner sees that you are coming.
 ok-booked = Your request was sent. You will be told when it is confirmed.
 ok-cancelled = The appointment is cancelled.
 ok-rescheduled = The appointment was moved.
@@ -399,7 +427,7 @@ appointment_reminder-to-patient =
             [yes] { $phone }
            *[no] the clinic
         }.
-    }
+    }{" "}Reply C to confirm you are coming.
 
 waitlist_offer-to-patient =
     .subject = A time with { $practitioner } is free: { $when }
@@ -513,3 +541,22 @@ sms-help = { $clinic }: appointment messages. { $phone ->
     [none] Reply STOP to stop them.
    *[other] Call { $phone }. Reply STOP to stop them.
 }
+
+sms-reply-help = { $clinic }: reply C to confirm your appointment, X to cancel it, Y or N to answer an offer of a time, STOP to stop texts.{ $phone ->
+    [none] {""}
+   *[other] { " " }Questions: { $phone }.
+}
+sms-reply-nothing = { $clinic }: we found no upcoming appointment of yours that this reply could be about. Reply HELP for help.
+sms-reply-choice = { $n }: { $practitioner }, { $when }.
+sms-reply-which = { $clinic }: which appointment? { $choices }
+sms-reply-confirmed = { $clinic }: thank you, we told { $practitioner } you are coming on { $when }.
+sms-reply-not-confirmed = { $clinic }: your appointment with { $practitioner } on { $when } is not confirmed yet; we will text you when it is.
+sms-reply-cancelled = { $clinic }: your appointment with { $practitioner } on { $when } is cancelled.
+sms-reply-too-late = { $clinic }: it is too late to cancel your appointment with { $practitioner } on { $when } by text. { $phone ->
+    [none] Please call the clinic.
+   *[other] Please call { $phone }.
+}
+sms-reply-no-offer = { $clinic }: no time is held for you at the moment.
+sms-reply-offer-taken = { $clinic }: done, { $practitioner } on { $when } is yours.
+sms-reply-offer-passed = { $clinic }: understood, { $practitioner } on { $when } goes to the next person. You stay on the waitlist.
+sms-reply-offer-gone = { $clinic }: sorry, { $practitioner } on { $when } is no longer held for you.

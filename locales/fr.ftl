@@ -86,6 +86,34 @@ last_error = Motif
 in_flight_at_change = Déjà remis au prestataire quand le rendez-vous a changé ; le message du changement le suit.
 actions = Actions
 retry = Réessayer
+offer = Un créneau réservé pour vous
+offer_held_until = réservé pour vous jusqu'au
+offer_moves_from = Votre rendez-vous est actuellement le
+offer_accept = Prendre ce créneau
+offer_decline = Le laisser à la personne suivante
+offer_see_appointment = Voir le rendez-vous
+offer-open = Réservé pour vous
+offer-accepted = Pris
+offer-declined = Laissé à la suite
+offer-expired = La réservation a expiré
+waitlist = Liste d'attente
+waitlist_none = Vous n'attendez aucun créneau.
+waitlist_join = Prévenez-moi quand un créneau se libère
+waitlist_join_earlier = Prévenez-moi si un créneau plus tôt se libère
+waitlist_from = À partir du (date)
+waitlist_until = Jusqu'au (date)
+waitlist_day_start = Pas avant
+waitlist_day_end = Pas après
+waitlist_earlier_than = plus tôt que
+waitlist_leave = Quitter la liste d'attente
+waitlist_offers = Créneaux libérés proposés
+attendance_confirm = Je viendrai
+attendance_confirmed = Venue confirmée
+ok-offer_accepted = Le créneau est à vous.
+ok-offer_declined = C'est noté : le créneau est proposé à la personne suivante. Vous restez sur la liste d'attente.
+ok-waitlist_joined = Vous êtes sur la liste d'attente : quand un créneau qui vous convient se libère, il vous est réservé et vous êtes prévenu.
+ok-waitlist_left = Vous avez quitté la liste d'attente.
+ok-attendance_confirmed = Merci : le praticien voit que vous viendrez.
 ok-booked = Votre demande est envoyée. Vous serez prévenu dès sa confirmation.
 ok-cancelled = Le rendez-vous est annulé.
 ok-rescheduled = Le rendez-vous a été déplacé.
@@ -391,7 +419,7 @@ appointment_reminder-to-patient =
             [yes] le { $phone }
            *[no] la clinique
         }.
-    }
+    }{" "}Répondez C pour confirmer votre venue.
 
 waitlist_offer-to-patient =
     .subject = Un créneau avec { $practitioner } s'est libéré : { $when }
@@ -505,3 +533,22 @@ sms-help = { $clinic } : messages de rendez-vous. { $phone ->
     [none] Répondez STOP pour les arrêter.
    *[other] Appelez le { $phone }. Répondez STOP pour les arrêter.
 }
+
+sms-reply-help = { $clinic } : répondez C pour confirmer votre rendez-vous, X pour l'annuler, O ou N pour répondre à une proposition de créneau, STOP pour ne plus recevoir de SMS.{ $phone ->
+    [none] {""}
+   *[other] { " " }Questions : { $phone }.
+}
+sms-reply-nothing = { $clinic } : nous n'avons trouvé aucun rendez-vous à venir auquel cette réponse pourrait se rapporter. Répondez HELP pour de l'aide.
+sms-reply-choice = { $n } : { $practitioner }, { $when }.
+sms-reply-which = { $clinic } : quel rendez-vous ? { $choices }
+sms-reply-confirmed = { $clinic } : merci, nous avons prévenu { $practitioner } de votre venue le { $when }.
+sms-reply-not-confirmed = { $clinic } : votre rendez-vous avec { $practitioner } le { $when } n'est pas encore confirmé ; nous vous préviendrons.
+sms-reply-cancelled = { $clinic } : votre rendez-vous avec { $practitioner } le { $when } est annulé.
+sms-reply-too-late = { $clinic } : il est trop tard pour annuler par SMS votre rendez-vous avec { $practitioner } le { $when }. { $phone ->
+    [none] Merci d'appeler la clinique.
+   *[other] Merci d'appeler le { $phone }.
+}
+sms-reply-no-offer = { $clinic } : aucun créneau ne vous est réservé pour le moment.
+sms-reply-offer-taken = { $clinic } : c'est fait, { $practitioner } le { $when } est à vous.
+sms-reply-offer-passed = { $clinic } : compris, { $practitioner } le { $when } va à la personne suivante. Vous restez sur la liste d'attente.
+sms-reply-offer-gone = { $clinic } : désolé, { $practitioner } le { $when } ne vous est plus réservé.

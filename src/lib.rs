@@ -23,6 +23,7 @@ pub mod preferences;
 pub mod realtime;
 pub mod receipts;
 pub mod recovery;
+pub mod replies;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
@@ -56,6 +57,7 @@ mod layers {
             "integrations",
             "receipts",
         ],
+        &["replies"],
         &["http", "web"],
         &["startup"],
     ];

@@ -70,7 +70,7 @@ pub async fn twilio(
             .unwrap_or_default()
     };
     let from = number(field("From"))?;
-    let reply = crate::preferences::sms_reply(&state, &from, field("Body")).await?;
+    let reply = crate::replies::sms_reply(&state, &from, field("Body")).await?;
     let twiml = match reply {
         Some(text) => format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Message>{}</Message></Response>",
@@ -193,6 +193,6 @@ pub async fn inbound(
     let message: InboundMessage = serde_json::from_slice(&body)
         .map_err(|e| ApiError::unprocessable(format!("invalid request body: {e}")))?;
     let from = number(&message.from)?;
-    let reply = crate::preferences::sms_reply(&state, &from, &message.body).await?;
+    let reply = crate::replies::sms_reply(&state, &from, &message.body).await?;
     Ok(Json(InboundReply { reply }))
 }

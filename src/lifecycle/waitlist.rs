@@ -5,7 +5,7 @@
 //! when the slot is the practitioner's, starts inside the entry's window and, if it has
 //! times of day, between them on the patient's own clock; an "earlier than my
 //! appointment" entry matches any slot before that appointment. Passed over: patients who
-//! already hold an offer, entries this slot was already offered to, slots starting
+//! already hold an offer, patients this slot was already offered to, slots starting
 //! sooner than `hold + min_notice` from now (too late to be useful), and patients in
 //! quiet hours that last beyond the hold (they would only read it once it is gone).
 //!
@@ -463,13 +463,13 @@ impl Lifecycle {
         if entries.is_empty() {
             return Ok(None);
         }
-        let offered = waitlist::offered_entries(tx.conn(), slot.id).await?;
+        let offered = waitlist::offered_patients(tx.conn(), slot.id).await?;
         let holding = waitlist::patients_holding(tx.conn()).await?;
         let Some(practitioner) = users::get(tx.conn(), slot.practitioner_id).await? else {
             return Ok(None);
         };
         for e in entries {
-            if offered.contains(&e.id) || holding.contains(&e.patient_id) {
+            if offered.contains(&e.patient_id) || holding.contains(&e.patient_id) {
                 continue;
             }
             let Some(patient) = users::get(tx.conn(), e.patient_id).await? else {

@@ -72,6 +72,7 @@ pub async fn list_free(
 ) -> StoreResult<Vec<Slot>> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM slots s WHERE s.practitioner_id = $1 AND s.starts_at > $2 AND {IS_FREE}
+           AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.slot_id = s.id AND o.state = 'open' AND o.expires_at > $2)
          ORDER BY s.starts_at, s.id LIMIT $3"
     ))
     .bind(practitioner_id)

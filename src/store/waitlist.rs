@@ -229,10 +229,10 @@ pub async fn patients_holding(c: &mut Conn) -> StoreResult<Vec<i64>> {
     )
 }
 
-/// The entries the slot was already offered to (each gets one chance at a slot).
-pub async fn offered_entries(c: &mut Conn, slot_id: i64) -> StoreResult<Vec<i64>> {
+/// The patients the slot was already offered to (each gets one chance at a slot).
+pub async fn offered_patients(c: &mut Conn, slot_id: i64) -> StoreResult<Vec<i64>> {
     Ok(
-        sqlx::query_scalar("SELECT entry_id FROM offers WHERE slot_id = $1")
+        sqlx::query_scalar("SELECT patient_id FROM offers WHERE slot_id = $1")
             .bind(slot_id)
             .fetch_all(&mut *c)
             .await?,

@@ -74,6 +74,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "unsubscribe.html",
         include_str!("../../web/templates/unsubscribe.html"),
     ),
+    ("offer.html", include_str!("../../web/templates/offer.html")),
     (
         "clinic_footer.html",
         include_str!("../../web/templates/clinic_footer.html"),

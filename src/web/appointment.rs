@@ -83,6 +83,14 @@ pub async fn page(
         })
         .collect();
     drop(c);
+    let waiting_earlier = is_patient
+        && state
+            .lifecycle
+            .waitlist_for(user, None)
+            .await
+            .map_err(ApiError::from)?
+            .iter()
+            .any(|e| e.appointment_id == Some(a.id));
     let back = format!("/appointments/{}", a.id);
     let base = frame(&state, &viewer, &back, &outcome).await?;
     let body = state.pages.render(
@@ -98,7 +106,10 @@ pub async fn page(
                     when => short_time(a.starts_at, user),
                     other => other,
                     reason => (user.role != Role::Admin).then_some(a.reason),
+                    attendance_confirmed => a.attendance_confirmed_at.is_some(),
                 },
+                can_confirm_attendance => is_patient && a.status == AppointmentStatus::Confirmed && a.starts_at > now,
+                can_wait_earlier => is_patient && a.status.is_active() && a.starts_at > now && !waiting_earlier,
                 can_cancel => can_cancel,
                 reason_required => !is_patient,
                 can_decide => can_decide,

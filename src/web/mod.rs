@@ -17,6 +17,7 @@ mod profile;
 mod recovery;
 mod session;
 mod view;
+mod waitlist;
 
 use crate::app::AppState;
 use crate::config::ClinicSettings;
@@ -78,6 +79,15 @@ pub fn router(clinic: &ClinicSettings) -> Router<AppState> {
         .route(
             "/patient-dashboard/practitioners/{id}",
             get(appointment::old_practitioner_link),
+        )
+        .route("/offers/{id}", get(waitlist::page))
+        .route("/offers/{id}/accept", post(waitlist::accept))
+        .route("/offers/{id}/decline", post(waitlist::decline))
+        .route("/waitlist/join", post(waitlist::join))
+        .route("/waitlist/{id}/leave", post(waitlist::leave))
+        .route(
+            "/appointments/{id}/attendance",
+            post(waitlist::confirm_attendance),
         )
         .route("/patient", get(patient::page))
         .route("/patient/book", post(patient::book))

@@ -141,6 +141,7 @@ pub async fn page(
         Some(p) => format!("/patient?practitioner={}", p.id),
         None => "/patient".to_owned(),
     };
+    let waitlist = super::waitlist::entries_of(&state, &viewer).await?;
     let base = frame(&state, &viewer, &back, &outcome).await?;
     let body = state.pages.render(
         "patient.html",
@@ -152,6 +153,8 @@ pub async fn page(
                 past => Value::from_serialize(&past_views),
                 practitioners => Value::from_serialize(&practitioner_views),
                 selected => selected.map(|p| p.name.as_str().to_owned()),
+                selected_id => selected.map(|p| p.id),
+                waitlist => Value::from_serialize(&waitlist),
                 free => Value::from_serialize(&free),
             }
         },

@@ -26,6 +26,15 @@ struct RequestView {
     patient: String,
     reason: String,
     urgency: &'static str,
+    /// The patient said they are coming.
+    attending: bool,
+}
+
+/// A line of the practitioner's waitlist section.
+#[derive(Serialize)]
+struct WaitView {
+    patient: String,
+    what: String,
 }
 
 #[derive(Serialize)]
@@ -54,6 +63,41 @@ pub async fn page(
     agenda.retain(|a| a.ends_at > now);
     let pending = request_views(&mut c, &mut names, pending, user).await?;
     let agenda = request_views(&mut c, &mut names, agenda, user).await?;
+    let mut waiting = Vec::new();
+    let entries = state
+        .lifecycle
+        .waitlist_for(user, None)
+        .await
+        .map_err(crate::app::ApiError::from)?;
+    for e in entries {
+        waiting.push(WaitView {
+            patient: names.of(&mut c, e.patient_id).await?,
+            what: short_time(e.created_at, user),
+        });
+    }
+    let mut offers = Vec::new();
+    let recent = state
+        .lifecycle
+        .offers_for(user, 20)
+        .await
+        .map_err(crate::app::ApiError::from)?;
+    for o in recent {
+        let when = crate::store::slots::get(&mut c, o.slot_id)
+            .await?
+            .map(|s| short_time(s.starts_at, user))
+            .unwrap_or_default();
+        let state_label = if o.state == "open" && o.expires_at <= now {
+            "expired".to_owned()
+        } else {
+            o.state.clone()
+        };
+        offers.push(minijinja::context! {
+            id => o.id,
+            when => when,
+            patient => names.of(&mut c, o.patient_id).await?,
+            state => state_label,
+        });
+    }
     drop(c);
     let slot_views: Vec<SlotView> = own
         .into_iter()
@@ -79,6 +123,8 @@ pub async fn page(
                 pending => Value::from_serialize(&pending),
                 agenda => Value::from_serialize(&agenda),
                 slots => Value::from_serialize(&slot_views),
+                waiting => Value::from_serialize(&waiting),
+                offers => offers,
                 tomorrow => tomorrow,
                 today => super::notices::today(&state, user),
                 languages => super::notices::text_languages(user),
@@ -104,6 +150,7 @@ async fn request_views(
             when: short_time(a.starts_at, user),
             patient: names.of(c, a.patient_id).await?,
             urgency: a.urgency.as_str(),
+            attending: a.attendance_confirmed_at.is_some(),
             reason: a.reason,
         });
     }

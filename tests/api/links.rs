@@ -94,6 +94,10 @@ on_both_engines! {
         let reminded = app.book(&patient, slots[5]).await;
         app.post(&doctor, &format!("/api/v1/appointments/{reminded}/accept"), json!({})).await;
         app.post(&doctor, "/api/v1/availability/notify", json!({})).await;
+        // Waiting for a time with the doctor, offered the next one added.
+        let (status, _) = app.post(&patient, "/api/v1/waitlist", json!({"practitioner_id": doctor.id})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        app.slots(&doctor, &[60]).await;
         app.drain().await;
         app.clock.advance(HOUR * 2);
         app.drain().await;
@@ -142,6 +146,10 @@ on_both_engines! {
             }
             if path == "/preferences" {
                 assert!(body.contains("id=\"preferences\""), "{channel}: the reader's own preferences");
+            } else if let Some(offer) = path.strip_prefix("/offers/") {
+                assert!(body.contains(&format!("data-offer=\"{offer}\"")), "{channel} {path}: the offer");
+                let other = stranger_browser.get(app.url(path)).send().await.unwrap();
+                assert_eq!(other.status(), StatusCode::NOT_FOUND, "{path} as a stranger");
             } else if path.starts_with("/practitioners/") {
                 assert_eq!(landed, "/patient", "{channel} {path}");
                 assert!(body.contains("id=\"slots\"") && body.contains("aria-current=\"true\""), "{channel} {path}: the practitioner's free times");

@@ -92,7 +92,12 @@ async fn consents(app: &TestApp, user: &TestUser) -> Vec<Value> {
 }
 
 /// Posts a Twilio incoming message, signed with `token` over the public URL.
-async fn twilio_reply(app: &TestApp, token: &str, from: &str, body: &str) -> (StatusCode, String) {
+pub(crate) async fn twilio_reply(
+    app: &TestApp,
+    token: &str,
+    from: &str,
+    body: &str,
+) -> (StatusCode, String) {
     let params = vec![
         (
             "AccountSid".to_owned(),
