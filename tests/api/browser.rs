@@ -53,6 +53,7 @@ on_both_engines_by_engine! {
             .env("CAREBELL_URL", &server.base)
             .env("CAREBELL_PASSWORD", &server.password)
             .env("CAREBELL_MAIL_DIR", &smtp.dir)
+            .env("CAREBELL_SMS_DIR", &server.sms_dir)
             .env("CAREBELL_SCREENSHOTS", &shots)
             .env("CHROMIUM", &chromium)
             .output()
@@ -63,7 +64,7 @@ on_both_engines_by_engine! {
         println!("{stdout}");
         assert!(out.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
         assert!(stdout.contains("dashboard end-to-end: ok"), "{stdout}");
-        for shot in ["practitioner-request.png", "patient-confirmed.png", "admin-deliveries.png", "password-reset.png"] {
+        for shot in ["practitioner-request.png", "patient-confirmed.png", "admin-deliveries.png", "password-reset.png", "offer-ar.png"] {
             let size = std::fs::metadata(shots.join(shot)).map(|m| m.len()).unwrap_or(0);
             assert!(size > 10_000, "screenshot {shot} was written ({size} bytes)");
         }

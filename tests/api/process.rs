@@ -10,6 +10,8 @@ pub struct ServerProcess {
     pub child: Child,
     pub base: String,
     pub password: String,
+    /// Where it writes text messages (`sms.outbox_dir`).
+    pub sms_dir: std::path::PathBuf,
 }
 
 impl ServerProcess {
@@ -17,6 +19,7 @@ impl ServerProcess {
     /// the outboxes in scratch folders and the extra environment `env`.
     pub fn start(database_url: &str, env: &[(&str, String)]) -> ServerProcess {
         let password = uuid::Uuid::new_v4().simple().to_string();
+        let sms_dir = crate::helpers::scratch_dir("sms");
         let mut command = Command::new(env!("CARGO_BIN_EXE_carebell"));
         command
             .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
@@ -26,10 +29,7 @@ impl ServerProcess {
                 "CAREBELL__EMAIL__OUTBOX_DIR",
                 crate::helpers::scratch_dir("mail"),
             )
-            .env(
-                "CAREBELL__SMS__OUTBOX_DIR",
-                crate::helpers::scratch_dir("sms"),
-            )
+            .env("CAREBELL__SMS__OUTBOX_DIR", &sms_dir)
             .env("RUST_LOG", "warn")
             .envs(crate::helpers::WITHOUT_QUIET_HOURS_ENV)
             .stdout(Stdio::piped());
@@ -54,6 +54,7 @@ impl ServerProcess {
             child,
             base,
             password,
+            sms_dir,
         }
     }
 

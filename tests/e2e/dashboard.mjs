@@ -398,6 +398,47 @@ if (pushState.state === "textOn") {
 }
 await patient.page.screenshot({ path: join(shots, "push-ar.png"), fullPage: true });
 
+// 13. The waitlist: the Arabic patient joins the French practitioner's waitlist from the
+// dashboard; she adds a time; the offer reaches the patient's phone (the SMS outbox) with
+// a link; the patient opens it, takes the time in one tap and lands on the appointment.
+step("13. Waitlist offer from the SMS outbox, accepted in one tap");
+await patient.page.goto(`${base}/patient`);
+const amina = patient.page.locator("#practitioners a", { hasText: "Amina" });
+if (await amina.count()) await Promise.all([patient.page.waitForURL(/practitioner=/), amina.first().click()]);
+await patient.page.locator("#waitlist-join summary").click();
+await Promise.all([patient.page.waitForURL(/ok=waitlist_joined/), patient.page.locator("[data-join-waitlist]").click()]);
+assert.ok((await patient.page.locator("#waitlist [data-entry]").count()) >= 1, "the entry is listed");
+await doctor.page.goto(`${base}/practitioner`);
+const later = new Date(Date.now() + 20 * 86400000).toISOString().slice(0, 10);
+await doctor.page.locator("#slot-date").fill(later);
+await doctor.page.locator("#slot-from").fill("07:00");
+await doctor.page.locator("#slot-until").fill("07:30");
+await doctor.page.locator("#slot-minutes").fill("30");
+await doctor.page.locator("#my-slots input[name=notify]").uncheck();
+await Promise.all([doctor.page.waitForURL(/ok=slots_added/), doctor.page.locator("form[action='/practitioner/slots'] button[type=submit]").click()]);
+const smsDir = process.env.CAREBELL_SMS_DIR;
+assert.ok(smsDir, "CAREBELL_SMS_DIR must be set");
+let offerLink = null;
+const offeredAt = Date.now();
+while (!offerLink && Date.now() - offeredAt < 15000) {
+  offerLink = readdirSync(smsDir)
+    .map((f) => readFileSync(join(smsDir, f), "utf8"))
+    .filter((t) => t.startsWith("To: +212612345603"))
+    .map((t) => t.match(/https?:\/\/[^\s]+(\/offers\/[0-9]+)/))
+    .find(Boolean);
+  if (!offerLink) await new Promise((r) => setTimeout(r, 100));
+}
+assert.ok(offerLink, "the offer's SMS was written within 15 s");
+console.log(`offer SMS after ${Date.now() - offeredAt} ms: ${offerLink[1]}`);
+await patient.page.goto(`${base}${offerLink[1]}`);
+assert.equal(await patient.page.locator("#offer").getAttribute("data-state"), "open");
+await patient.page.screenshot({ path: join(shots, "offer-ar.png"), fullPage: true });
+await Promise.all([patient.page.waitForURL(/\/appointments\/[0-9]+\?ok=offer_accepted/), patient.page.locator("[data-accept-offer]").click()]);
+const offerBooked = await patient.page.locator("#appointment").getAttribute("data-appointment");
+assert.ok(offerBooked, "the appointment page shows the booked time");
+await doctor.page.goto(`${base}/practitioner`);
+assert.equal(await doctor.page.locator(`#waitlist [data-offer][data-state=accepted]`).count(), 1, "the practitioner sees the accepted offer");
+
 step("closing");
 await browser.close();
 console.log("dashboard end-to-end: ok");
