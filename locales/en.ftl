@@ -413,12 +413,15 @@ appointment_reminder-to-patient =
     .subject = Reminder: appointment { $when }
     .heading = Appointment reminder
     .body = Your appointment with { $practitioner } is on { $when }.
-    .next = { $online ->
-        [yes] If you cannot come, please cancel so someone else can have the time.
-       *[no] If you cannot come, please call the clinic{ $has_phone ->
-            [yes] { " " }on { $phone }
-           *[no] {""}
-        }: it is too late to cancel online.
+    .next = { $check ->
+        [yes] You have not told us yet that you are coming: please confirm on the appointment page ("I am coming"), or reply C to our text.
+       *[no] { $online ->
+            [yes] If you cannot come, please cancel so someone else can have the time.
+           *[no] If you cannot come, please call the clinic{ $has_phone ->
+                [yes] { " " }on { $phone }
+               *[no] {""}
+            }: it is too late to cancel online.
+        }
     }
     .action = View my appointment
     .sms = { $clinic }: reminder, appointment with { $practitioner } on { $when }. { $online ->

@@ -405,12 +405,15 @@ appointment_reminder-to-patient =
     .subject = Rappel : rendez-vous le { $when }
     .heading = Rappel de rendez-vous
     .body = Votre rendez-vous avec { $practitioner } a lieu le { $when }.
-    .next = { $online ->
-        [yes] Si vous ne pouvez pas venir, merci d’annuler pour libérer le créneau.
-       *[no] Si vous ne pouvez pas venir, merci d’appeler la clinique{ $has_phone ->
-            [yes] { " " }au { $phone }
-           *[no] {""}
-        } : il est trop tard pour annuler en ligne.
+    .next = { $check ->
+        [yes] Vous ne nous avez pas encore confirmé votre venue : confirmez-la sur la page du rendez-vous (« Je viendrai »), ou répondez C à notre SMS.
+       *[no] { $online ->
+            [yes] Si vous ne pouvez pas venir, merci d’annuler pour libérer le créneau.
+           *[no] Si vous ne pouvez pas venir, merci d’appeler la clinique{ $has_phone ->
+                [yes] { " " }au { $phone }
+               *[no] {""}
+            } : il est trop tard pour annuler en ligne.
+        }
     }
     .action = Voir mon rendez-vous
     .sms = { $clinic } : rappel, rendez-vous avec { $practitioner } le { $when }. { $online ->

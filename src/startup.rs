@@ -217,6 +217,7 @@ pub fn build_lifecycle(
     .with_choice_rules(crate::notify::choices::Rules::from_settings(settings))
     .with_availability_throttle(settings.availability.throttle)
     .with_waitlist(settings.waitlist.clone())
+    .with_confirmation_followup(settings.reminders.confirmation_followup)
     .with_matrix(crate::notify::Matrix {
         invite_practitioners: settings.email.invite_practitioners,
     })

@@ -133,6 +133,11 @@ impl Settings {
                 "invalid value for reminders.offsets: at most 10 offsets, each from 1m to 30days"
             );
         }
+        if let Some(f) = self.reminders.confirmation_followup {
+            if f.as_secs() < 60 || f > Duration::from_secs(30 * 86_400) || offsets.contains(&f) {
+                bail!("invalid value for reminders.confirmation_followup: from 1m to 30days, and not one of reminders.offsets");
+            }
+        }
         let mut sorted = offsets.clone();
         sorted.sort();
         sorted.dedup();

@@ -20,6 +20,12 @@ pub struct ReminderSettings {
     /// those with a number, and by email only when the SMS cannot be sent or its receipt
     /// says it did not reach the phone (and to those without SMS).
     pub email: ReminderEmail,
+    /// When set, a patient who has not confirmed they are coming (a reply `C`, or the
+    /// appointment page) this long before a confirmed visit gets one more reminder, by
+    /// email (and push or WhatsApp where they have them), not by SMS; confirming first
+    /// drops it. Default unset (off).
+    #[serde(default, with = "humantime_serde")]
+    pub confirmation_followup: Option<Duration>,
 }
 
 /// When a reminder goes by email.
@@ -39,6 +45,7 @@ impl Default for ReminderSettings {
                 Duration::from_secs(2 * 3600),
             ],
             email: ReminderEmail::Always,
+            confirmation_followup: None,
         }
     }
 }

@@ -657,6 +657,18 @@ impl Dispatcher {
                 ));
             }
         }
+        if let crate::domain::payload::Payload::Appointment(a) = &n.data {
+            if a.attendance_check
+                && crate::store::appointments::get(&mut c, a.appointment_id)
+                    .await
+                    .map_err(db)?
+                    .is_some_and(|x| x.attendance_confirmed_at.is_some())
+            {
+                return Err(JobError::Dropped(
+                    "the patient confirmed they are coming".into(),
+                ));
+            }
+        }
         if let crate::domain::payload::Payload::Offer(o) = &n.data {
             let open = crate::store::waitlist::get_offer(&mut c, o.offer_id)
                 .await

@@ -46,6 +46,10 @@ pub struct AppointmentFacts {
     /// For reminders: how long before the start, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminder_offset_s: Option<u64>,
+    /// For the confirmation follow-up: a reminder sent because the patient has not said
+    /// they are coming.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attendance_check: bool,
 }
 
 /// Free time with a practitioner a patient follows or waits for.
@@ -149,6 +153,7 @@ mod tests {
                 urgency: Urgency::Routine,
                 calendar: Some(CalendarChange::Request),
                 reminder_offset_s: Some(7200),
+                attendance_check: true,
             }),
             Payload::Availability(AvailabilityFacts {
                 practitioner_id: 3,

@@ -69,6 +69,7 @@ pub struct Lifecycle {
     availability_throttle: std::time::Duration,
     matrix: notify::Matrix,
     waitlist: crate::config::WaitlistSettings,
+    confirmation_followup: Option<std::time::Duration>,
 }
 
 /// Tells the dispatcher in this process that new work was committed, so it need not
@@ -108,7 +109,15 @@ impl Lifecycle {
             availability_throttle: crate::config::AvailabilitySettings::default().throttle,
             matrix: notify::Matrix::default(),
             waitlist: crate::config::WaitlistSettings::default(),
+            confirmation_followup: None,
         }
+    }
+
+    /// One more reminder, this long before the visit, to patients who have not said they
+    /// are coming (`reminders.confirmation_followup`).
+    pub fn with_confirmation_followup(mut self, offset: Option<std::time::Duration>) -> Self {
+        self.confirmation_followup = offset;
+        self
     }
 
     /// How long offers of freed slots are held, and how soon they may start.
@@ -182,7 +191,12 @@ impl Lifecycle {
         parties: &notify::Parties<'_>,
         now: crate::domain::Timestamp,
     ) -> LifecycleResult<usize> {
-        let planned = notify::plan_reminders(parties, &self.reminder_offsets, now);
+        let mut planned = notify::plan_reminders(parties, &self.reminder_offsets, now);
+        if let Some(offset) = self.confirmation_followup {
+            if parties.appointment.attendance_confirmed_at.is_none() {
+                planned.extend(notify::plan_attendance_check(parties, offset, now));
+            }
+        }
         if planned.is_empty() {
             return Ok(0);
         }
@@ -195,6 +209,7 @@ impl Lifecycle {
             // By SMS first: the email is written only if the SMS does not reach the phone.
             if self.reminder_email == crate::config::ReminderEmail::Fallback
                 && n.channels.contains(&crate::domain::Channel::Sms)
+                && n.channels.contains(&crate::domain::Channel::Email)
             {
                 n.channels.retain(|c| *c != crate::domain::Channel::Email);
             }

@@ -544,6 +544,9 @@ impl Lifecycle {
         }
         let recorded = appointments::confirm_attendance(tx.conn(), id, now).await?;
         if recorded {
+            if let Some(offset) = self.confirmation_followup {
+                crate::store::reminders::void_offset(tx.conn(), id, offset, now).await?;
+            }
             audited(
                 &mut tx,
                 actor,

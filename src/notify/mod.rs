@@ -366,6 +366,7 @@ fn about_appointment(
             urgency: a.urgency,
             calendar,
             reminder_offset_s: None,
+            attendance_check: false,
         }),
         appointment_id: Some(a.id),
         appointment_version: Some(a.version),
@@ -461,6 +462,22 @@ pub fn plan_reminders(
             })
         })
         .collect()
+}
+
+/// The confirmation follow-up of a confirmed appointment, `offset` before it if that is
+/// still ahead: a reminder by email (and push or WhatsApp where the patient has them), not
+/// by SMS, the channel the first reminders asked for the reply on.
+pub fn plan_attendance_check(
+    p: &Parties<'_>,
+    offset: std::time::Duration,
+    now: Timestamp,
+) -> Option<NewNotification> {
+    let mut n = plan_reminders(p, &[offset], now).pop()?;
+    n.channels.retain(|c| *c != Channel::Sms);
+    if let Payload::Appointment(facts) = &mut n.data {
+        facts.attendance_check = true;
+    }
+    Some(n)
 }
 
 /// The matrix's channels for a recipient: SMS only with a phone number; WhatsApp beside

@@ -20,6 +20,40 @@ pub struct InFlight {
 /// moves the appointment. Jobs already handed over cannot be called back: they are marked
 /// `in_flight_at_change` (admins see it) and returned, so that the change's own message on
 /// that channel is made to follow them.
+/// Voids the appointment's reminder at `offset` that has not been shown or sent yet (the
+/// confirmation follow-up, once the patient confirmed).
+pub async fn void_offset(
+    c: &mut Conn,
+    appointment_id: i64,
+    offset: std::time::Duration,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let offset = offset.as_secs() as i64;
+    sqlx::query(
+        "UPDATE delivery_jobs SET state = 'voided', last_error = 'the patient confirmed', lease_until = NULL,
+             updated_at = $1
+         WHERE state = 'pending' AND notification_id IN (
+             SELECT id FROM notifications WHERE appointment_id = $2 AND kind = 'appointment_reminder'
+               AND reminder_offset_s = $3)",
+    )
+    .bind(now.millis())
+    .bind(appointment_id)
+    .bind(offset)
+    .execute(&mut *c)
+    .await?;
+    sqlx::query(
+        "UPDATE notifications SET voided_at = $1
+         WHERE appointment_id = $2 AND kind = 'appointment_reminder' AND reminder_offset_s = $3
+           AND delivered_at IS NULL AND voided_at IS NULL",
+    )
+    .bind(now.millis())
+    .bind(appointment_id)
+    .bind(offset)
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
 pub async fn void_for_appointment(
     c: &mut Conn,
     appointment_id: i64,

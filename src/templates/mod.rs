@@ -372,6 +372,7 @@ impl Templates {
                         .text(lang, &format!("urgency-{}", a.urgency.as_str())),
                 );
                 args.set("online", yes(self.can_change_online(a, now)));
+                args.set("check", yes(a.attendance_check));
             }
             Payload::Availability(v) => {
                 args.set("practitioner", v.practitioner_name.clone());
@@ -545,6 +546,7 @@ fn samples(kind: NotificationKind, role: Role) -> Vec<(Notification, User)> {
             urgency: Urgency::Routine,
             calendar,
             reminder_offset_s: None,
+            attendance_check: false,
         })
     };
     let payloads = match kind {

@@ -174,3 +174,44 @@ on_both_engines! {
         assert!(twiml.contains("no time is held"), "{twiml}");
     }
 }
+
+fn with_followup(s: &mut carebell::config::Settings) {
+    configure(s);
+    s.reminders.confirmation_followup = Some(Duration::from_secs(20 * 3600));
+}
+
+on_both_engines! {
+    with_followup;
+
+    async fn an_unconfirmed_visit_gets_a_second_reminder_by_email_and_a_confirmed_one_does_not(app) {
+        let doctor = app.user(Role::Practitioner).await;
+        let confirming = app.user_with(Role::Patient, json!({"phone": "+33612345611"})).await;
+        let silent = app.user_with(Role::Patient, json!({"phone": "+33612345612"})).await;
+        let a = confirmed(&app, &doctor, &confirming, 30).await;
+        let b = confirmed(&app, &doctor, &silent, 32).await;
+        // The 24 h reminder of the first is out by SMS; its patient replies C.
+        app.clock.advance(Duration::from_secs(6 * 3600));
+        app.drain().await;
+        let (_, twiml) = twilio_reply(&app, TOKEN, "+33612345611", "C").await;
+        assert!(twiml.contains("thank you"), "{twiml}");
+        // The second visit's 24 h reminder, then past both follow-up times (20 h before each).
+        app.clock.advance(Duration::from_secs(2 * 3600));
+        app.drain().await;
+        app.clock.advance(Duration::from_secs(4 * 3600));
+        app.drain().await;
+        let checks: Vec<Mail> = outbox_mails(&app).into_iter()
+            .filter(|m| m.text.contains("You have not told us yet that you are coming")).collect();
+        assert_eq!(checks.len(), 1, "{checks:?}");
+        assert_eq!(checks[0].to, silent.email, "only the patient who did not confirm");
+        // Not by SMS: the follow-up is the other channel.
+        let jobs = app.deliveries_of(b).await;
+        let reminders_by_sms = jobs.iter().filter(|j| j["kind"] == "appointment_reminder" && j["channel"] == "sms" && j["state"] == "sent").count();
+        assert_eq!(reminders_by_sms, 1, "the 24 h reminder only: {jobs:?}");
+        let voided = app.deliveries_of(a).await.into_iter()
+            .filter(|j| j["state"] == "voided" && j["last_error"] == "the patient confirmed").count();
+        assert!(voided >= 1, "the confirmed patient's follow-up is voided");
+        // The confirmed patient's follow-up was voided, in-app too.
+        let shown = app.notifications(&confirming).await;
+        assert!(!shown.iter().any(|n| n["message"].as_str().unwrap_or_default().contains("not told us yet")), "{shown:?}");
+    }
+}
