@@ -118,6 +118,12 @@ on_both_engines! {
             let seen = appointment(&app, doctor, *late).await;
             assert!(seen["attendance_confirmed_at"].is_string(), "the practitioner sees it: {seen}");
             assert!(appointment(&app, doctor, *early).await["attendance_confirmed_at"].is_null());
+            let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+            let signed_in = browser.post(app.url("/api/v1/auth/sign-in"))
+                .json(&json!({"email": doctor.email, "password": PASSWORD})).send().await.unwrap();
+            assert_eq!(signed_in.status(), StatusCode::OK);
+            let agenda = browser.get(app.url("/practitioner")).send().await.unwrap().text().await.unwrap();
+            assert_eq!(agenda.matches("data-attending").count(), 1, "the agenda marks the one who confirmed: {agenda}");
 
             let (_, twiml) = twilio_reply(&app, TOKEN, l.phone, &format!("{}1", l.cancel)).await;
             assert!(twiml.contains(l.too_late), "{}: {twiml}", l.code);
