@@ -164,6 +164,20 @@ impl Reply<'_> {
             .unwrap_or_else(|| clinic.name.clone())
     }
 
+    /// The answer to an ambiguous reply: the choices, numbered `{key}1`, `{key}2`, ….
+    fn which(&self, key: &str, items: Vec<Fill>) -> Outcome {
+        let lines: Vec<String> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut item)| {
+                item.push(("n", format!("{key}{}", i + 1)));
+                self.text("sms-reply-choice", &item)
+            })
+            .collect();
+        let choices = [("choices", lines.join(" "))];
+        ("ambiguous", None, self.text("sms-reply-which", &choices))
+    }
+
     fn when(&self, t: Timestamp, to: &User) -> String {
         crate::catalogue::when(t, &to.time_zone, self.language, TimeStyle::Long)
     }
@@ -196,18 +210,14 @@ impl Reply<'_> {
             (1, None) => &candidates[0],
             (n, Some(i)) if i >= 1 && i <= n => &candidates[i - 1],
             _ => {
-                let mut lines = Vec::with_capacity(candidates.len());
-                for (i, a) in candidates.iter().enumerate() {
-                    let to = owner(accounts, a);
-                    let mut item = self.args_for(a, to).await?;
-                    item.push(("n", format!("{key}{}", i + 1)));
-                    lines.push(self.text("sms-reply-choice", &item));
+                let mut items = Vec::with_capacity(candidates.len());
+                for a in candidates {
+                    items.push(self.args_for(a, owner(accounts, a.patient_id)).await?);
                 }
-                let choices = [("choices", lines.join(" "))];
-                return Ok(("ambiguous", None, self.text("sms-reply-which", &choices)));
+                return Ok(self.which(key, items));
             }
         };
-        let to = owner(accounts, chosen);
+        let to = owner(accounts, chosen.patient_id);
         let args = self.args_for(chosen, to).await?;
         let lifecycle = &self.state.lifecycle;
         if answer == Answer::Confirm {
@@ -262,24 +272,14 @@ impl Reply<'_> {
             (1, None) => &open[0],
             (n, Some(i)) if i >= 1 && i <= n => &open[i - 1],
             _ => {
-                let mut lines = Vec::new();
-                for (i, o) in open.iter().enumerate() {
-                    let to = accounts
-                        .iter()
-                        .find(|u| u.id == o.patient_id)
-                        .unwrap_or(&accounts[0]);
-                    let mut item = self.offer_args(o, to).await?;
-                    item.push(("n", format!("{key}{}", i + 1)));
-                    lines.push(self.text("sms-reply-choice", &item));
+                let mut items = Vec::with_capacity(open.len());
+                for o in &open {
+                    items.push(self.offer_args(o, owner(accounts, o.patient_id)).await?);
                 }
-                let choices = [("choices", lines.join(" "))];
-                return Ok(("ambiguous", None, self.text("sms-reply-which", &choices)));
+                return Ok(self.which(key, items));
             }
         };
-        let to = accounts
-            .iter()
-            .find(|u| u.id == offer.patient_id)
-            .unwrap_or(&accounts[0]);
+        let to = owner(accounts, offer.patient_id);
         let args = self.offer_args(offer, to).await?;
         let lifecycle = &self.state.lifecycle;
         if answer == Answer::Yes {
@@ -327,11 +327,11 @@ impl Reply<'_> {
     }
 }
 
-/// The account of the number an appointment belongs to.
-fn owner<'a>(accounts: &'a [User], a: &Appointment) -> &'a User {
+/// The account of the number that is this patient.
+fn owner(accounts: &[User], patient_id: i64) -> &User {
     accounts
         .iter()
-        .find(|u| u.id == a.patient_id)
+        .find(|u| u.id == patient_id)
         .unwrap_or(&accounts[0])
 }
 

@@ -73,8 +73,7 @@ impl Model {
         if self.booked.contains_key(&slot) || self.held(slot).is_some() {
             return;
         }
-        let chosen = self.waiting.iter().copied().find(|(entry, patient)| {
-            let _ = entry;
+        let chosen = self.waiting.iter().copied().find(|(_, patient)| {
             !self
                 .offers
                 .iter()
