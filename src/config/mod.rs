@@ -211,9 +211,6 @@ impl Settings {
         if self.sms.max_in_flight == 0 {
             bail!("invalid value for sms.max_in_flight: at least 1");
         }
-        if self.email.smtp.max_in_flight == 0 {
-            bail!("invalid value for email.smtp.max_in_flight: at least 1");
-        }
         if self.server.max_streams_per_user == 0 {
             bail!("invalid value for server.max_streams_per_user: at least 1");
         }

@@ -139,11 +139,9 @@ pub struct SmtpSettings {
     pub password: Option<SecretString>,
     /// File holding the password (first line), e.g. a mounted secret.
     pub password_file: Option<PathBuf>,
-    /// Idle connections to the relay kept for reuse. Default 8.
+    /// Connections to the relay at most, each reused for one message after another; also
+    /// the number of emails being sent at once. Default 8.
     pub pool_size: u32,
-    /// Emails being sent at once at most (beyond `pool_size`, extra connections are opened
-    /// and closed). Default 64.
-    pub max_in_flight: u32,
     /// Give up on one SMTP exchange after this long. Default `30s`.
     #[serde(with = "humantime_serde")]
     pub timeout: Duration,
@@ -433,7 +431,6 @@ impl Default for SmtpSettings {
             password: None,
             password_file: None,
             pool_size: 8,
-            max_in_flight: 64,
             timeout: Duration::from_secs(30),
         }
     }

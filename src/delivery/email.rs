@@ -1,20 +1,20 @@
-//! Email: SMTP through lettre (pooled, TLS verified), or `.eml` files in an outbox folder
+//! Email: SMTP through lettre's client on carebell's own pool (TLS verified), or `.eml` files in an outbox folder
 //! when no relay is configured.
 
 use super::policy::Failure;
 use super::read_secret;
+use super::smtp_pool::{Security, SmtpPool};
 use crate::config::{EmailSettings, SmtpSecurity};
 use anyhow::Context;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
 use std::path::PathBuf;
 use std::str::FromStr;
 
 /// Where email goes.
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpPool),
     Outbox(PathBuf),
 }
 
@@ -33,35 +33,33 @@ impl Mailer {
             return Ok(Self::Outbox(s.outbox_dir.clone()));
         };
         let smtp = &s.smtp;
-        let mut builder = match smtp.security {
-            SmtpSecurity::Tls => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(host).context("email.smtp.host")?
-            }
-            SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-                .context("email.smtp.host")?,
-            SmtpSecurity::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(25)
-            }
+        let (security, default_port) = match smtp.security {
+            SmtpSecurity::Tls => (Security::Tls, 465),
+            SmtpSecurity::Starttls => (Security::Starttls, 587),
+            SmtpSecurity::None => (Security::None, 25),
         };
-        if let Some(port) = smtp.port {
-            builder = builder.port(port);
-        }
-        if let Some(user) = &smtp.username {
-            let password = read_secret(
-                smtp.password.as_ref(),
-                smtp.password_file.as_deref(),
-                "email.smtp.password",
-            )?
-            .context(
-                "email.smtp.username is set but no password (email.smtp.password or password_file)",
-            )?;
-            builder = builder.credentials(Credentials::new(user.clone(), password));
-        }
-        let transport = builder
-            .timeout(Some(smtp.timeout))
-            .pool_config(PoolConfig::new().max_size(smtp.pool_size))
-            .build();
-        Ok(Self::Smtp(transport))
+        let credentials = match &smtp.username {
+            Some(user) => {
+                let password = read_secret(
+                    smtp.password.as_ref(),
+                    smtp.password_file.as_deref(),
+                    "email.smtp.password",
+                )?
+                .context(
+                    "email.smtp.username is set but no password (email.smtp.password or password_file)",
+                )?;
+                Some(Credentials::new(user.clone(), password))
+            }
+            None => None,
+        };
+        Ok(Self::Smtp(SmtpPool::new(
+            host.to_owned(),
+            smtp.port.unwrap_or(default_port),
+            security,
+            credentials,
+            smtp.timeout,
+            smtp.pool_size as usize,
+        )))
     }
 
     pub fn describe(&self) -> String {
@@ -75,13 +73,13 @@ impl Mailer {
     /// second send of the same message replaces it).
     pub async fn send(&self, message: Message, file_stem: &str) -> Result<Accepted, Failure> {
         match self {
-            Self::Smtp(transport) => match transport.send(message).await {
-                Ok(response) => Ok(Accepted {
+            Self::Smtp(pool) => {
+                let response = pool.send(message.envelope(), &message.formatted()).await?;
+                Ok(Accepted {
                     code: response.code().to_string(),
                     reply: response.message().collect::<Vec<_>>().join(" "),
-                }),
-                Err(e) => Err(classify(&e)),
-            },
+                })
+            }
             Self::Outbox(dir) => {
                 let path = dir.join(format!("{file_stem}.eml"));
                 let tmp = dir.join(format!(".{file_stem}.eml.tmp"));
@@ -102,18 +100,6 @@ impl Mailer {
                 }
             }
         }
-    }
-}
-
-/// SMTP 5yz and client-side refusals are permanent; 4yz, connection and TLS trouble and
-/// time-outs are transient.
-fn classify(e: &lettre::transport::smtp::Error) -> Failure {
-    let code = e.status().map(|c| c.to_string());
-    let reply = e.to_string();
-    if e.is_permanent() || e.is_client() {
-        Failure::permanent(code, reply)
-    } else {
-        Failure::transient(code, reply)
     }
 }
 

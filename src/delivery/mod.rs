@@ -12,6 +12,7 @@ mod compose;
 pub mod email;
 pub mod live;
 mod outcomes;
+mod smtp_pool;
 pub(crate) use outcomes::delivery_event;
 pub mod policy;
 pub mod push;
@@ -108,7 +109,7 @@ struct Inner {
     lease: Duration,
     poll_interval: Duration,
     wake: WakeSignal,
-    /// Sends in flight at most, per channel (`email.smtp.max_in_flight`, `sms.max_in_flight`).
+    /// Sends in flight at most, per channel (`email.smtp.pool_size`, `sms.max_in_flight`).
     email_slots: tokio::sync::Semaphore,
     sms_slots: tokio::sync::Semaphore,
     push_slots: tokio::sync::Semaphore,
@@ -187,9 +188,8 @@ impl Dispatcher {
                 lease: d.lease,
                 poll_interval: d.poll_interval,
                 wake,
-                email_slots: tokio::sync::Semaphore::new(
-                    settings.email.smtp.max_in_flight as usize,
-                ),
+                // The pool's size bounds the sends by construction; one permit each.
+                email_slots: tokio::sync::Semaphore::new(settings.email.smtp.pool_size as usize),
                 sms_slots: tokio::sync::Semaphore::new(settings.sms.max_in_flight as usize),
                 push_slots: tokio::sync::Semaphore::new(settings.push.max_in_flight as usize),
                 whatsapp_slots: tokio::sync::Semaphore::new(

@@ -158,6 +158,55 @@ on_both_engines_by_engine! {
         }
     }
 
+    async fn a_burst_of_emails_shares_the_pools_connections(engine) {
+        let peer = SmtpPeer::start().await;
+        let app = spawn_app_with(engine, |s| {
+            smtp_to(&peer)(s);
+            s.email.smtp.pool_size = 3;
+        })
+        .await;
+        let doctor = app.user(Role::Practitioner).await;
+        let hours: Vec<u64> = (0..20).map(|h| 48 + 2 * h).collect();
+        for slot in app.slots(&doctor, &hours).await {
+            let patient = app.user(Role::Patient).await;
+            app.book(&patient, slot).await;
+        }
+        // All 40 emails (booking received, request to the practitioner) are due at once.
+        let tick = app.drain().await;
+        assert_eq!((tick.sent, tick.retrying, tick.dead), (40, 0, 0), "{tick:?}");
+        let sessions: std::collections::BTreeSet<String> = peer
+            .messages()
+            .iter()
+            .map(|m| {
+                let text = String::from_utf8_lossy(m);
+                let line = text.lines().find(|l| l.starts_with("X-Peer-Session: ")).expect("the peer's session header");
+                line["X-Peer-Session: ".len()..].to_owned()
+            })
+            .collect();
+        assert_eq!(peer.messages().len(), 40);
+        assert!(sessions.len() <= 3, "40 emails came over {} connections, pool of 3: {sessions:?}", sessions.len());
+    }
+
+    async fn a_relay_that_restarted_gets_the_next_email_on_a_new_connection(engine) {
+        let mut peer = SmtpPeer::start().await;
+        let app = spawn_app_with(engine, |s| {
+            smtp_to(&peer)(s);
+            s.email.smtp.pool_size = 1;
+        })
+        .await;
+        let doctor = app.user(Role::Practitioner).await;
+        let slots = app.slots(&doctor, &[48, 50]).await;
+        app.book(&app.user(Role::Patient).await, slots[0]).await;
+        assert_eq!(app.drain().await.sent, 2);
+        // The relay restarts: the connection the pool kept is closed under it.
+        peer.down().await;
+        peer.up().await;
+        app.book(&app.user(Role::Patient).await, slots[1]).await;
+        let tick = app.drain().await;
+        assert_eq!((tick.sent, tick.retrying), (2, 0), "sent at once on a new connection: {tick:?}");
+        assert_eq!(peer.messages().len(), 4, "each message once");
+    }
+
     async fn a_451_is_retried_until_exhausted_and_a_550_is_dead_at_once(engine) {
         let peer = SmtpPeer::start().await;
         let app = spawn_app_with(engine, |s| {
