@@ -343,6 +343,21 @@ impl TestApp {
         self.clock.now()
     }
 
+    /// Books a slot `hours` ahead and has the practitioner accept; returns the appointment.
+    pub async fn confirmed(&self, doctor: &TestUser, patient: &TestUser, hours: u64) -> i64 {
+        let slot = self.slots(doctor, &[hours]).await[0];
+        let id = self.book(patient, slot).await;
+        let (status, body) = self
+            .post(
+                doctor,
+                &format!("/api/v1/appointments/{id}/accept"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        id
+    }
+
     /// Books `slot` as `patient`; returns the appointment id.
     pub async fn book(&self, patient: &TestUser, slot: i64) -> i64 {
         let (status, body) = self

@@ -37,21 +37,6 @@ async fn reminder_jobs(app: &TestApp, appointment: i64) -> Vec<(String, String, 
     jobs
 }
 
-/// Books `hours` ahead and has the practitioner accept; returns the appointment.
-async fn confirmed(app: &TestApp, doctor: &TestUser, patient: &TestUser, hours: u64) -> i64 {
-    let slot = app.slots(doctor, &[hours]).await[0];
-    let id = app.book(patient, slot).await;
-    let (status, body) = app
-        .post(
-            doctor,
-            &format!("/api/v1/appointments/{id}/accept"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    id
-}
-
 /// Text messages written to the outbox so far, as (to, body).
 fn texts(app: &TestApp) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -133,7 +118,7 @@ on_both_engines! {
         let patient = app.patient_with_phone().await;
         // 54 h ahead of 08:00 UTC: a visit at 15:00 in Paris, reminders at 15:00 the day
         // before and 13:00, outside quiet hours.
-        let id = confirmed(&app, &doctor, &patient, 54).await;
+        let id = app.confirmed(&doctor, &patient, 54).await;
         app.drain().await;
         // Turned off after the reminder's jobs were queued: the change still applies.
         let (status, prefs) = put_preferences(&app, &patient, json!({"channels": {"reminders": {"sms": false}}})).await;
@@ -262,7 +247,7 @@ on_both_engines_by_engine! {
         let app = spawn_app_with(engine, with_inbound_secrets).await;
         let doctor = app.user(Role::Practitioner).await;
         let patient = app.patient_with_phone().await;
-        let id = confirmed(&app, &doctor, &patient, 54).await;
+        let id = app.confirmed(&doctor, &patient, 54).await;
         app.drain().await;
         // A forged request (wrong token) and an unsigned one: 403, nothing changed.
         let (status, _) = twilio_reply(&app, "not-the-token", "+33612345678", "STOP").await;

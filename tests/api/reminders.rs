@@ -53,16 +53,7 @@ async fn confirmed(
 ) -> (crate::helpers::TestUser, crate::helpers::TestUser, i64) {
     let doctor = app.user(Role::Practitioner).await;
     let patient = app.patient_with_phone().await;
-    let slot = app.slots(&doctor, &[hours]).await[0];
-    let id = app.book(&patient, slot).await;
-    let (status, a) = app
-        .post(
-            &doctor,
-            &format!("/api/v1/appointments/{id}/accept"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 200, "{a}");
+    let id = app.confirmed(&doctor, &patient, hours).await;
     (doctor, patient, id)
 }
 

@@ -16,21 +16,6 @@ fn configure(s: &mut carebell::config::Settings) {
     without_quiet_hours(s);
 }
 
-/// A confirmed appointment of `patient` with `doctor`, `hours` from now.
-async fn confirmed(app: &TestApp, doctor: &TestUser, patient: &TestUser, hours: u64) -> i64 {
-    let slot = app.slots(doctor, &[hours]).await[0];
-    let id = app.book(patient, slot).await;
-    let (status, body) = app
-        .post(
-            doctor,
-            &format!("/api/v1/appointments/{id}/accept"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    id
-}
-
 async fn appointment(app: &TestApp, who: &TestUser, id: i64) -> Value {
     let (status, body) = app.get(who, &format!("/api/v1/appointments/{id}")).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -98,8 +83,8 @@ on_both_engines! {
             let doctor = app.user(Role::Practitioner).await;
             let patient = app.user_with(Role::Patient, json!({"phone": l.phone, "language": l.code})).await;
             // One visit inside the 2 h cancel cut-off by the time of the replies, one a day on.
-            let early = confirmed(&app, &doctor, &patient, 7).await;
-            let late = confirmed(&app, &doctor, &patient, 30).await;
+            let early = app.confirmed(&doctor, &patient, 7).await;
+            let late = app.confirmed(&doctor, &patient, 30).await;
             people.push((l, doctor, patient, early, late));
         }
         // Both reminders have gone out by SMS.
@@ -134,7 +119,7 @@ on_both_engines! {
 
             // An offer of a freed time, taken by text.
             let other = app.user(Role::Patient).await;
-            let freed = confirmed(&app, doctor, &other, 50).await;
+            let freed = app.confirmed(doctor, &other, 50).await;
             let (status, _) = app.post(patient, "/api/v1/waitlist", json!({"practitioner_id": doctor.id})).await;
             assert_eq!(status, StatusCode::CREATED);
             let (status, _) = app.post(&other, &format!("/api/v1/appointments/{freed}/cancel"), json!({})).await;
@@ -161,7 +146,7 @@ on_both_engines! {
     async fn a_cancel_by_text_is_done_when_the_policy_allows_and_unsigned_replies_change_nothing(app) {
         let doctor = app.user(Role::Practitioner).await;
         let patient = app.user_with(Role::Patient, json!({"phone": "+33612345609"})).await;
-        let id = confirmed(&app, &doctor, &patient, 30).await;
+        let id = app.confirmed(&doctor, &patient, 30).await;
         app.clock.advance(Duration::from_secs(6 * 3600));
         app.drain().await;
         let unsigned = app.http.post(app.url("/webhooks/sms/twilio"))
@@ -193,8 +178,8 @@ on_both_engines! {
         let doctor = app.user(Role::Practitioner).await;
         let confirming = app.user_with(Role::Patient, json!({"phone": "+33612345611"})).await;
         let silent = app.user_with(Role::Patient, json!({"phone": "+33612345612"})).await;
-        let a = confirmed(&app, &doctor, &confirming, 30).await;
-        let b = confirmed(&app, &doctor, &silent, 32).await;
+        let a = app.confirmed(&doctor, &confirming, 30).await;
+        let b = app.confirmed(&doctor, &silent, 32).await;
         // The 24 h reminder of the first is out by SMS; its patient replies C.
         app.clock.advance(Duration::from_secs(6 * 3600));
         app.drain().await;
