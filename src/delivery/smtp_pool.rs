@@ -104,8 +104,9 @@ impl SmtpPool {
                 Ok(response)
             }
             Ok(Err(e)) => {
-                // A refusal of this message (a 5yz to RCPT, say) leaves the connection in
-                // step with the relay; lettre marks it broken on anything else.
+                // lettre quits the connection after any failed command, a 5yz to RCPT
+                // included; only its own refusals before the first command (an address
+                // needing SMTPUTF8 the relay lacks) leave it usable.
                 if !conn.has_broken() {
                     self.give_back(conn);
                 }
