@@ -643,6 +643,16 @@ impl Dispatcher {
             .map_err(db)?;
         let (n, to) =
             found.ok_or_else(|| JobError::Dropped("the notification no longer exists".into()))?;
+        if n.kind == NotificationKind::AppointmentReminder && job.handed_at.is_none() {
+            // The claim found that it no longer applies (a cancel, decline or move committed
+            // first, or its visit started): say why.
+            let why = reminders::still_applies(&mut c, n.id, me.clock.now())
+                .await
+                .map_err(db)?
+                .err()
+                .unwrap_or_else(|| "the reminder no longer applied when it was claimed".into());
+            return Err(JobError::Dropped(why));
+        }
         match self.choices_allow(&mut c, job, &n, &to).await.map_err(db)? {
             gate::Verdict::Send => {}
             gate::Verdict::Suppress(why) => return Err(JobError::Suppressed(why)),
@@ -678,22 +688,6 @@ impl Dispatcher {
                 return Err(JobError::Dropped(
                     "the offer was answered or its hold ended before it could be sent".into(),
                 ));
-            }
-        }
-        if n.kind == NotificationKind::AppointmentReminder {
-            // Checked and marked in one statement: a cancel that commits first voids it, one
-            // that commits later finds it handed over and makes its own message follow.
-            let now = me.clock.now();
-            if !deliveries::hand_over_reminder(&mut c, job, now)
-                .await
-                .map_err(db)?
-            {
-                let why = reminders::still_applies(&mut c, n.id, now)
-                    .await
-                    .map_err(db)?
-                    .err()
-                    .unwrap_or_else(|| "the job was taken over or voided".into());
-                return Err(JobError::Dropped(why));
             }
         }
         drop(c);

@@ -169,6 +169,9 @@ pub struct ClaimedJob {
     /// (outcome unknown) has the same count, so the same idempotency key.
     #[sqlx(rename = "finished")]
     pub finished_attempts: i64,
+    /// For a reminder: set when the claim found that it still applies and handed it over
+    /// (see [`claim`]); `None` for a reminder that no longer applies, and for other jobs.
+    pub handed_at: Option<Timestamp>,
 }
 
 impl ClaimedJob {
@@ -187,7 +190,8 @@ impl ClaimedJob {
 /// The SQL condition "this reminder notification (`n`) still applies at `$now`": not
 /// voided; its appointment confirmed, at the version it was planned for, not started; and
 /// no later reminder of the same version also due (after downtime only the most recent
-/// meaningful reminder goes out). Kept in step with [`super::reminders::still_applies`].
+/// meaningful reminder goes out). Kept in step with [`super::reminders::still_applies`], which says why
+/// one does not.
 pub(crate) const REMINDER_APPLIES: &str = "EXISTS (
     SELECT 1 FROM appointments a
     WHERE a.id = n.appointment_id AND a.status = 'confirmed' AND a.version = n.appointment_version
@@ -202,6 +206,11 @@ pub(crate) const REMINDER_APPLIES: &str = "EXISTS (
 /// whose lease expired (their worker died). One statement, so two workers never claim the
 /// same job; on PostgreSQL locked rows are skipped rather than waited for. A job that must
 /// follow another (`after_job_id`) waits until that one has finished.
+///
+/// A reminder is checked against its appointment ([`REMINDER_APPLIES`]) in the same
+/// statement, and marked handed over (`handed_at`) when it still applies: a cancel,
+/// decline or move that commits first leaves it unhanded (the dispatcher drops it), one
+/// that commits later finds it in flight and makes its own message follow.
 pub async fn claim(
     c: &mut Conn,
     backend: super::Backend,
@@ -214,6 +223,7 @@ pub async fn claim(
         super::Backend::Postgres => " FOR UPDATE OF j SKIP LOCKED",
     };
     let lease_until = now.plus(lease).millis();
+    let applies = REMINDER_APPLIES.replace("$now", "$1");
     let mut out = Vec::new();
     // Expired leases first: they are the oldest work.
     for (filter, order) in [
@@ -229,12 +239,15 @@ pub async fn claim(
         }
         let rows = sqlx::query(&format!(
             "UPDATE delivery_jobs SET state = 'sending', attempts = attempts + 1, fence = fence + 1,
-                 lease_until = $2, updated_at = $1, handed_at = NULL
+                 lease_until = $2, updated_at = $1,
+                 handed_at = CASE WHEN EXISTS (SELECT 1 FROM notifications n
+                     WHERE n.id = delivery_jobs.notification_id AND n.kind = 'appointment_reminder'
+                       AND {applies}) THEN $1 END
              WHERE id IN (SELECT j.id FROM delivery_jobs j WHERE {filter}
                  AND (j.after_job_id IS NULL OR NOT EXISTS (
                      SELECT 1 FROM delivery_jobs b WHERE b.id = j.after_job_id AND b.state IN ('pending', 'sending')))
                  ORDER BY {order}, j.id LIMIT $3{skip_locked})
-             RETURNING id, notification_id, webhook_message_id, endpoint_id, channel, attempts, fence,
+             RETURNING id, notification_id, webhook_message_id, endpoint_id, channel, attempts, fence, handed_at,
                  (SELECT COUNT(*) FROM delivery_attempts t WHERE t.job_id = delivery_jobs.id) AS finished"
         ))
         .bind(now.millis())
@@ -265,29 +278,6 @@ pub async fn extend_lease(
     .bind(job.fence)
     .execute(&mut *c)
     .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Marks a reminder job as handed to its provider, in the same statement that checks its
-/// appointment still wants it, so a cancel, decline or move that commits first voids it,
-/// and one that commits later finds it handed over (in flight). `false` when it may not go.
-pub async fn hand_over_reminder(
-    c: &mut Conn,
-    job: &ClaimedJob,
-    now: Timestamp,
-) -> StoreResult<bool> {
-    let sql = format!(
-        "UPDATE delivery_jobs SET handed_at = $1
-         WHERE id = $2 AND fence = $3 AND state = 'sending'
-           AND EXISTS (SELECT 1 FROM notifications n WHERE n.id = delivery_jobs.notification_id AND {})",
-        REMINDER_APPLIES.replace("$now", "$1")
-    );
-    let done = sqlx::query(&sql)
-        .bind(now.millis())
-        .bind(job.id)
-        .bind(job.fence)
-        .execute(&mut *c)
-        .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -284,7 +284,7 @@ pub async fn defer_job(
 ) -> StoreResult<bool> {
     let done = sqlx::query(
         "UPDATE delivery_jobs SET state = 'pending', due_at = $1, last_error = $2,
-             attempts = attempts - 1, lease_until = NULL, updated_at = $3
+             attempts = attempts - 1, lease_until = NULL, updated_at = $3, handed_at = NULL
          WHERE id = $4 AND fence = $5 AND state = 'sending'",
     )
     .bind(until.millis())
@@ -294,5 +294,15 @@ pub async fn defer_job(
     .bind(fence)
     .execute(&mut *c)
     .await?;
+    if done.rows_affected() == 1 {
+        // A reminder is handed over when claimed; held back instead, it was never sent, so a
+        // message that was made to follow it (its appointment changed meanwhile) need not
+        // wait for quiet hours to end. The reminder itself no longer applies then, and is
+        // dropped at its next claim.
+        sqlx::query("UPDATE delivery_jobs SET after_job_id = NULL WHERE after_job_id = $1")
+            .bind(job_id)
+            .execute(&mut *c)
+            .await?;
+    }
     Ok(done.rows_affected() == 1)
 }
