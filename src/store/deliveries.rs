@@ -190,8 +190,8 @@ impl ClaimedJob {
 /// The SQL condition "this reminder notification (`n`) still applies at `$now`": not
 /// voided; its appointment confirmed, at the version it was planned for, not started; and
 /// no later reminder of the same version also due (after downtime only the most recent
-/// meaningful reminder goes out). Kept in step with [`super::reminders::still_applies`], which says why
-/// one does not.
+/// meaningful reminder goes out). Kept in step with [`super::reminders::still_applies`],
+/// which says why one does not.
 pub(crate) const REMINDER_APPLIES: &str = "EXISTS (
     SELECT 1 FROM appointments a
     WHERE a.id = n.appointment_id AND a.status = 'confirmed' AND a.version = n.appointment_version
