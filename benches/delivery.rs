@@ -6,19 +6,17 @@
 //! sink on loopback that accepts every message. Reports deliveries per second and the
 //! time from due to delivered (p50/p99), read back from the stored timestamps.
 
-use carebell::clock::{Clock, SharedClock, SystemClock};
+mod common;
+
+use carebell::clock::{SharedClock, SystemClock};
 use carebell::config::{Settings, SmtpSecurity};
-use carebell::domain::{
-    Channel, Email, Language, NotificationKind, PersonName, Role, Severity, TimeZone,
-};
+use carebell::domain::Channel;
 use carebell::startup::{build_dispatcher, open_store};
-use carebell::store::notifications::{self, NewNotification};
-use carebell::store::users::{self, NewUser};
+use common::{insert, latencies, report, seed_recipients, smtp_sink};
 use secrecy::SecretString;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -68,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let secs = started.elapsed().as_secs_f64();
     anyhow::ensure!(
-        received.load(Ordering::SeqCst) as usize == emails,
+        received.messages.load(Ordering::SeqCst) as usize == emails,
         "the sink did not get every message"
     );
     let lat = latencies(
@@ -136,123 +134,4 @@ async fn main() -> anyhow::Result<()> {
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
-}
-
-fn report(what: &str, n: usize, secs: f64, lat: &[i64]) {
-    let pct = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
-    println!(
-        "{what}: {n} in {secs:.2} s = {:.0}/s; due -> delivered p50 {} ms, p99 {} ms",
-        n as f64 / secs,
-        pct(0.50),
-        pct(0.99)
-    );
-}
-
-async fn latencies(store: &carebell::store::Store, sql: &str) -> anyhow::Result<Vec<i64>> {
-    let mut v: Vec<i64> = sqlx::query_scalar(sql).fetch_all(store.pool()).await?;
-    v.sort_unstable();
-    anyhow::ensure!(!v.is_empty(), "no latencies");
-    Ok(v)
-}
-
-async fn seed_recipients(store: &carebell::store::Store, n: usize) -> anyhow::Result<Vec<i64>> {
-    let mut ids = Vec::with_capacity(n);
-    let mut c = store.acquire().await?;
-    for i in 0..n {
-        let u = NewUser {
-            role: Role::Patient,
-            name: PersonName::parse(&format!("Patient {i}"))?,
-            email: Email::parse(&format!("patient{i}@bench.example"))?,
-            phone: None,
-            time_zone: TimeZone::parse("Europe/Paris")?,
-            language: Language::ALL[i % 3],
-            password_hash: "x".into(),
-        };
-        ids.push(users::insert(&mut c, &u, SystemClock.now()).await?.id);
-    }
-    Ok(ids)
-}
-
-async fn insert(
-    store: &carebell::store::Store,
-    recipients: &[i64],
-    n: usize,
-    channels: &[Channel],
-    clock: &SharedClock,
-) -> anyhow::Result<()> {
-    for chunk in (0..n).collect::<Vec<_>>().chunks(1_000) {
-        // Each chunk is due when it is written.
-        let now = clock.now();
-        let mut tx = store.begin().await?;
-        for i in chunk {
-            let note = NewNotification {
-                recipient_id: recipients[i % recipients.len()],
-                kind: NotificationKind::AppointmentConfirmed,
-                severity: Severity::Success,
-                link: Some(format!("/appointments/{i}")),
-                data: serde_json::from_value(serde_json::json!({
-                    "appointment_id": i, "appointment_version": 2, "status": "confirmed",
-                    "starts_at": "2026-12-01T09:00:00Z", "ends_at": "2026-12-01T09:30:00Z",
-                    "patient_name": "Patient", "practitioner_name": "Dr Amina Haddad",
-                    "urgency": "routine", "calendar": "request",
-                }))?,
-                appointment_id: None,
-                appointment_version: None,
-                channels: channels.to_vec(),
-                visible_from: None,
-                reminder_offset: None,
-                jobs_due: None,
-            };
-            notifications::insert(tx.conn(), &note, now).await?;
-        }
-        tx.commit().await?;
-    }
-    Ok(())
-}
-
-/// A minimal SMTP server that accepts every message (the benchmark's peer).
-async fn smtp_sink() -> anyhow::Result<(u16, Arc<AtomicU64>)> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let port = listener.local_addr()?.port();
-    let received = Arc::new(AtomicU64::new(0));
-    let count = received.clone();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let count = count.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
-                let mut in_data = false;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let reply: &[u8] = if in_data {
-                        if line == "." {
-                            in_data = false;
-                            count.fetch_add(1, Ordering::SeqCst);
-                            b"250 2.0.0 queued\r\n"
-                        } else {
-                            continue;
-                        }
-                    } else {
-                        match line.get(..4).map(|v| v.to_ascii_uppercase()).as_deref() {
-                            Some("EHLO") => b"250-sink\r\n250 8BITMIME\r\n",
-                            Some("DATA") => {
-                                in_data = true;
-                                b"354 go ahead\r\n"
-                            }
-                            Some("QUIT") => {
-                                let _ = write.write_all(b"221 bye\r\n").await;
-                                break;
-                            }
-                            _ => b"250 OK\r\n",
-                        }
-                    };
-                    if write.write_all(reply).await.is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    Ok((port, received))
 }

@@ -89,9 +89,9 @@ async fn run(stored: i64) -> anyhow::Result<()> {
     .execute(&mut *c)
     .await?;
     sqlx::query(&format!(
-        "INSERT INTO notifications (recipient_id, kind, severity, title, message, link, data, appointment_id,
+        "INSERT INTO notifications (recipient_id, kind, severity, link, data, appointment_id,
              appointment_version, created_at, visible_from, reminder_offset_s)
-         SELECT 2, 'appointment_reminder', 'info', 'Appointment reminder', '', NULL, '{{}}', a.id, 2, {T0},
+         SELECT 2, 'appointment_reminder', 'info', NULL, '{{}}', a.id, 2, {T0},
              a.starts_at - o.s * 1000, o.s
          FROM appointments a, (SELECT 86400 AS s UNION ALL SELECT 7200) o"
     ))
