@@ -365,7 +365,7 @@ impl Dispatcher {
         };
         let now = me.clock.now();
         let jobs = {
-            let mut c = me.store.acquire().await?;
+            let mut c = me.store.acquire_to_write().await?;
             deliveries::claim(&mut c, me.store.backend(), now, me.lease, me.batch_size).await?
         };
         tick.claimed = jobs.len();
@@ -523,7 +523,7 @@ impl Dispatcher {
                 out = &mut work => return out,
                 _ = renew.tick() => {
                     let extended = async {
-                        let mut c = me.store.acquire().await?;
+                        let mut c = me.store.acquire_to_write().await?;
                         deliveries::extend_lease(&mut c, job, me.clock.now(), me.lease).await
                     }
                     .await;

@@ -29,7 +29,9 @@ use secrecy::ExposeSecret;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 pub use sqlx::AnyConnection as Conn;
 
@@ -137,6 +139,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Tx {
     inner: Transaction<'static, Any>,
     backend: Backend,
+    // Dropped after `inner`, so the next writer's turn starts once this one has ended.
+    _turn: Option<OwnedMutexGuard<()>>,
 }
 
 impl Tx {
@@ -171,6 +175,28 @@ impl Tx {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite's writers, in the order they asked (see [`Store::begin`]).
+    writers: Arc<Mutex<()>>,
+}
+
+/// A pooled connection that holds SQLite's write turn: for single statements that write
+/// where writers queue (the dispatcher's claim and lease renewals).
+pub struct WriteConn {
+    conn: sqlx::pool::PoolConnection<Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl std::ops::Deref for WriteConn {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for WriteConn {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
 }
 
 impl Store {
@@ -226,7 +252,11 @@ impl Store {
                 .await
                 .context("enabling SQLite WAL mode")?;
         }
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            backend,
+            writers: Arc::new(Mutex::new(())),
+        })
     }
 
     /// Applies the engine's pending migrations.
@@ -251,7 +281,14 @@ impl Store {
 
     /// Starts a write transaction. On SQLite it takes the write lock at once, so a
     /// transaction that reads before it writes cannot fail on a stale snapshot.
+    ///
+    /// SQLite has one write lock, and a writer that finds it taken sleeps in steps of up
+    /// to 100 ms before it looks again: under load the unlucky wait far longer than the
+    /// work ahead of them. So this process's writers first queue for their turn in the
+    /// order they came, and each meets the lock free (another process writing to the
+    /// same file still meets the busy timeout).
     pub async fn begin(&self) -> StoreResult<Tx> {
+        let turn = self.write_turn().await?;
         let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -259,7 +296,30 @@ impl Store {
         Ok(Tx {
             inner,
             backend: self.backend,
+            _turn: turn,
         })
+    }
+
+    /// A pooled connection for one writing statement, holding the write turn on SQLite.
+    pub async fn acquire_to_write(&self) -> StoreResult<WriteConn> {
+        let turn = self.write_turn().await?;
+        Ok(WriteConn {
+            conn: self.pool.acquire().await?,
+            _turn: turn,
+        })
+    }
+
+    /// This process's turn to write to SQLite, waited for as long as the busy timeout;
+    /// none on PostgreSQL, whose writers lock rows, not the database.
+    async fn write_turn(&self) -> StoreResult<Option<OwnedMutexGuard<()>>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let wait = tokio::time::timeout(Duration::from_secs(10), self.writers.clone().lock_owned());
+        match wait.await {
+            Ok(turn) => Ok(Some(turn)),
+            Err(_) => Err(StoreError::Database(sqlx::Error::PoolTimedOut)),
+        }
     }
 
     /// A pooled connection for reads and single-statement writes.
