@@ -1,7 +1,7 @@
 //! Booking under load, through the HTTP API of the real binary, to the email at the SMTP
 //! peer (see docs/BENCHMARKS.md).
 //!
-//! `cargo bench --bench booking [-- SECONDS]` (default 5) seeds practitioners with free
+//! `cargo bench --bench booking [-- SECONDS] [api-only]` (default 5) seeds practitioners with free
 //! 15-minute slots and one patient (with an API token) per booking, runs `carebell serve`
 //! as its own process (dispatcher inside, email to the in-binary SMTP sink, quiet hours
 //! off) and, on SQLite and then PostgreSQL (`CAREBELL_BENCH_POSTGRES_URL`, default
@@ -13,7 +13,10 @@
 //! Each load reports bookings/s, the answer's p50/p99, and booking → email at the peer
 //! p50/p99 (from the request leaving to the patient's "booking received" arriving). During
 //! the 8-client load four other practitioners each add 200 slots at once, in parallel; every
-//! answer that is not 201 is counted and shown.
+//! answer that is not 201 is counted and shown. On PostgreSQL, pgbench then writes the
+//! booking's rows (see [`PGBENCH_SCRIPT`]) into the same database at 1, 8 and 32 clients.
+//! `api-only` runs the server with `delivery.enabled = false`: the lifecycle's commits
+//! alone, without the dispatcher's work in the same process (and no email to measure).
 
 mod common;
 
@@ -47,12 +50,13 @@ struct Booked {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let seconds = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
+        .find_map(|a| a.parse().ok())
         .unwrap_or(5u64);
+    let api_only = std::env::args().any(|a| a == "api-only");
     println!(
-        "carebell booking benchmark ({} cores, {seconds} s per closed-loop load)",
-        std::thread::available_parallelism()?.get()
+        "carebell booking benchmark ({} cores, {seconds} s per closed-loop load{})",
+        std::thread::available_parallelism()?.get(),
+        if api_only { ", dispatcher off" } else { "" }
     );
     let dir = std::env::temp_dir().join(format!("carebell-booking-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
@@ -60,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
     let patients = (2_500 * seconds as usize * 3 + 200).max(2_000);
 
     let sqlite = format!("sqlite://{}/bench.db", dir.display());
-    run("SQLite", &sqlite, &dir, seconds, patients).await?;
+    run("SQLite", &sqlite, &dir, seconds, patients, api_only).await?;
 
     let admin = std::env::var("CAREBELL_BENCH_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
@@ -71,7 +75,7 @@ async fn main() -> anyhow::Result<()> {
                 .execute(&mut c)
                 .await?;
             let url = with_database(&admin, &name);
-            let outcome = run("PostgreSQL", &url, &dir, seconds, patients).await;
+            let outcome = run("PostgreSQL", &url, &dir, seconds, patients, api_only).await;
             sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
                 .execute(&mut c)
                 .await?;
@@ -160,6 +164,7 @@ async fn run(
     dir: &std::path::Path,
     seconds: u64,
     patients: usize,
+    api_only: bool,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let seeded = seed(url, patients).await?;
@@ -176,7 +181,14 @@ async fn run(
     let Server {
         child: mut server,
         base,
-    } = serve(dir, engine, url, smtp, &http).await?;
+    } = if api_only {
+        // The lifecycle's own commits: no dispatcher in this process takes its share of
+        // the CPU (a deployment's API instances, with `carebell dispatch` elsewhere).
+        let off = [("CAREBELL__DELIVERY__ENABLED", "false")];
+        serve(dir, engine, url, smtp, &http, &off).await?
+    } else {
+        serve(dir, engine, url, smtp, &http, &[]).await?
+    };
 
     let next = Arc::new(AtomicUsize::new(0));
     let patients = Arc::new(seeded.patients);
@@ -248,7 +260,7 @@ async fn run(
             None => None,
         };
         let results = std::mem::take(&mut *results.lock().unwrap());
-        report(engine, label, secs, &results, &sink).await?;
+        report(engine, label, secs, &results, (!api_only).then_some(&*sink)).await?;
         if let Some(statuses) = posted {
             println!("  four parallel 200-slot POST /slots during the load answered {statuses:?}");
         }
@@ -351,20 +363,54 @@ async fn report(
     label: &str,
     secs: f64,
     results: &[Booked],
-    sink: &SinkStats,
+    sink: Option<&SinkStats>,
 ) -> anyhow::Result<()> {
     let ok: Vec<&Booked> = results.iter().filter(|b| b.status == 201).collect();
     let mut others: BTreeMap<u16, usize> = BTreeMap::new();
     for b in results.iter().filter(|b| b.status != 201) {
         *others.entry(b.status).or_default() += 1;
     }
-    // Every accepted booking's "booking received" email reaches the patient.
+    let mut answers: Vec<f64> = ok.iter().map(|b| ms(b.answered)).collect();
+    answers.sort_by(f64::total_cmp);
+    anyhow::ensure!(
+        !answers.is_empty(),
+        "{engine} {label}: no booking succeeded: {others:?}"
+    );
+    let email = match sink {
+        Some(sink) => {
+            let e = to_email(engine, label, &ok, sink).await?;
+            format!(
+                "booking -> email at the peer p50 {:.1} ms, p99 {:.1} ms",
+                pct(&e, 0.5),
+                pct(&e, 0.99)
+            )
+        }
+        None => "email not sent here".into(),
+    };
+    println!(
+        "{engine} {label}: {} bookings in {secs:.1} s = {:.0}/s; answer p50 {:.1} ms, p99 {:.1} ms; {email}; not 201: {others:?}",
+        ok.len(),
+        ok.len() as f64 / secs,
+        pct(&answers, 0.5),
+        pct(&answers, 0.99),
+    );
+    Ok(())
+}
+
+/// Waits until every accepted booking's "booking received" email has reached the patient;
+/// the time from each request to its email, sorted.
+async fn to_email(
+    engine: &str,
+    label: &str,
+    ok: &[&Booked],
+    sink: &SinkStats,
+) -> anyhow::Result<Vec<f64>> {
     let wanted: HashMap<String, Instant> = ok
         .iter()
         .map(|b| (format!("person{}@bench.example", 100 + b.patient), b.sent))
         .collect();
     let deadline = Instant::now() + Duration::from_secs(120);
-    let mut to_email = loop {
+    let mut times = loop {
         let arrived: Vec<f64> = {
             let arrivals = sink.arrivals.lock().unwrap();
             let mut first: HashMap<&str, Instant> = HashMap::new();
@@ -382,28 +428,13 @@ async fn report(
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     anyhow::ensure!(
-        to_email.len() == wanted.len(),
+        times.len() == wanted.len(),
         "{engine} {label}: {} of {} patients' emails arrived",
-        to_email.len(),
+        times.len(),
         wanted.len()
     );
-    to_email.sort_by(f64::total_cmp);
-    let mut answers: Vec<f64> = ok.iter().map(|b| ms(b.answered)).collect();
-    answers.sort_by(f64::total_cmp);
-    anyhow::ensure!(
-        !answers.is_empty(),
-        "{engine} {label}: no booking succeeded: {others:?}"
-    );
-    println!(
-        "{engine} {label}: {} bookings in {secs:.1} s = {:.0}/s; answer p50 {:.1} ms, p99 {:.1} ms; booking -> email at the peer p50 {:.1} ms, p99 {:.1} ms; not 201: {others:?}",
-        ok.len(),
-        ok.len() as f64 / secs,
-        pct(&answers, 0.5),
-        pct(&answers, 0.99),
-        pct(&to_email, 0.5),
-        pct(&to_email, 0.99),
-    );
-    Ok(())
+    times.sort_by(f64::total_cmp);
+    Ok(times)
 }
 
 fn ms(d: Duration) -> f64 {

@@ -83,7 +83,7 @@ async fn measure(url: &str, instances: usize, emails: usize, round: usize) -> an
     for i in 0..instances {
         let (port, sink) = smtp_sink().await?;
         sink.record_arrivals.store(true, Ordering::SeqCst);
-        servers.push(serve(&dir, &format!("instance{i}"), url, port, &http).await?);
+        servers.push(serve(&dir, &format!("instance{i}"), url, port, &http, &[]).await?);
         sinks.push(sink);
     }
     let clock: SharedClock = Arc::new(SystemClock);

@@ -187,6 +187,7 @@ pub async fn serve(
     url: &str,
     smtp: u16,
     http: &reqwest::Client,
+    env: &[(&str, &str)],
 ) -> anyhow::Result<Server> {
     let home = dir.join(name);
     std::fs::create_dir_all(&home)?;
@@ -209,6 +210,7 @@ pub async fn serve(
         .env("CAREBELL__LOG__FILTER", "warn")
         .env("CAREBELL__EMAIL__OUTBOX_DIR", home.join("mail"))
         .env("CAREBELL__SMS__OUTBOX_DIR", home.join("sms"))
+        .envs(env.iter().copied())
         .kill_on_drop(true)
         .spawn()?;
     let base = format!("http://127.0.0.1:{port}");
