@@ -69,7 +69,11 @@ impl Lifecycle {
         now: crate::domain::Timestamp,
     ) -> LifecycleResult<Appointment> {
         let backend = tx.backend();
-        let (slot, free) = slots::lock(tx.conn(), backend, slot_id)
+        let slots::Locked {
+            slot,
+            free,
+            offered,
+        } = slots::lock(tx.conn(), backend, slot_id)
             .await?
             .ok_or(LifecycleError::NotFound("slot"))?;
         if slot.starts_at <= now {
@@ -80,7 +84,9 @@ impl Lifecycle {
         if !free {
             return Err(LifecycleError::SlotTaken);
         }
-        self.respect_hold(tx, actor, slot.id, now).await?;
+        if offered {
+            self.respect_hold(tx, actor, slot.id, now).await?;
+        }
         let practitioner = users::get(tx.conn(), slot.practitioner_id)
             .await?
             .ok_or(LifecycleError::NotFound("practitioner"))?;
@@ -286,9 +292,13 @@ impl Lifecycle {
             now,
             self.rules.patient_cancel_cutoff,
         )?;
-        let (slot, free) = slots::lock(tx.conn(), backend, slot_id)
+        let slots::Locked {
+            slot,
+            free,
+            offered,
+        } = slots::lock(tx.conn(), backend, slot_id)
             .await?
-            .filter(|(s, _)| s.practitioner_id == current.practitioner_id)
+            .filter(|l| l.slot.practitioner_id == current.practitioner_id)
             .ok_or(LifecycleError::NotFound("slot"))?;
         if current.slot_id == Some(slot.id) {
             return Err(LifecycleError::Invalid(
@@ -303,7 +313,9 @@ impl Lifecycle {
         if !free {
             return Err(LifecycleError::SlotTaken);
         }
-        self.respect_hold(tx, actor, slot.id, now).await?;
+        if offered {
+            self.respect_hold(tx, actor, slot.id, now).await?;
+        }
         let updated = appointments::move_to_slot(tx.conn(), &current, &slot, now)
             .await
             .map_err(|e| match e {

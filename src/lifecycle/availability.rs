@@ -87,9 +87,9 @@ impl Lifecycle {
         }
         let mut tx = self.store.begin().await?;
         let backend = tx.backend();
-        let (_, free) = slots::lock(tx.conn(), backend, id)
+        let slots::Locked { free, .. } = slots::lock(tx.conn(), backend, id)
             .await?
-            .filter(|(s, _)| s.practitioner_id == actor.id)
+            .filter(|l| l.slot.practitioner_id == actor.id)
             .ok_or(LifecycleError::NotFound("slot"))?;
         if !free {
             return Err(LifecycleError::SlotInUse);

@@ -363,7 +363,8 @@ impl Lifecycle {
     }
 
     /// Refuses to give a held slot to anyone but the patient it is held for. That patient
-    /// booking it directly counts as taking the offer.
+    /// booking it directly counts as taking the offer. Called when [`slots::lock`] found
+    /// an open offer of the slot.
     pub(super) async fn respect_hold(
         &self,
         tx: &mut Tx,
@@ -444,14 +445,15 @@ impl Lifecycle {
         now: Timestamp,
     ) -> LifecycleResult<Option<Offer>> {
         let backend = tx.backend();
-        let Some((slot, free)) = slots::lock(tx.conn(), backend, slot_id).await? else {
+        let Some(slots::Locked {
+            slot,
+            free,
+            offered,
+        }) = slots::lock(tx.conn(), backend, slot_id).await?
+        else {
             return Ok(None);
         };
-        if !free
-            || waitlist::open_offer_of_slot(tx.conn(), slot.id)
-                .await?
-                .is_some()
-        {
+        if !free || offered {
             return Ok(None);
         }
         let hold = self.waitlist.hold;

@@ -104,8 +104,20 @@ pub async fn list_own(
         .collect()
 }
 
-/// The slot, locked until the transaction ends on PostgreSQL, with whether it is free.
-pub async fn lock(c: &mut Conn, backend: Backend, id: i64) -> StoreResult<Option<(Slot, bool)>> {
+/// A slot locked by [`lock`], with what stands in its way, read after the lock was taken.
+pub struct Locked {
+    pub slot: Slot,
+    /// No requested or confirmed appointment is in it.
+    pub free: bool,
+    /// A waitlist offer of it is open (its hold may have run out since).
+    pub offered: bool,
+}
+
+/// The slot, locked until the transaction ends on PostgreSQL, with whether it is free and
+/// offered. Both are read by a statement of their own after the lock is held: on
+/// PostgreSQL a statement sees what was committed when it began, so one that waited for
+/// the lock could miss the booking or offer of the transaction it waited for.
+pub async fn lock(c: &mut Conn, backend: Backend, id: i64) -> StoreResult<Option<Locked>> {
     let row = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM slots s WHERE s.id = $1{}",
         backend.for_update()
@@ -115,13 +127,19 @@ pub async fn lock(c: &mut Conn, backend: Backend, id: i64) -> StoreResult<Option
     .await?;
     let Some(row) = row else { return Ok(None) };
     let slot = from_row(&row)?;
-    let busy: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM appointments WHERE slot_id = $1 AND status IN ('requested', 'confirmed')",
+    let (busy, offered): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM appointments
+                 WHERE slot_id = $1 AND status IN ('requested', 'confirmed')),
+                (SELECT COUNT(*) FROM offers WHERE slot_id = $1 AND state = 'open')",
     )
     .bind(id)
     .fetch_one(&mut *c)
     .await?;
-    Ok(Some((slot, busy == 0)))
+    Ok(Some(Locked {
+        slot,
+        free: busy == 0,
+        offered: offered > 0,
+    }))
 }
 
 pub async fn get(c: &mut Conn, id: i64) -> StoreResult<Option<Slot>> {
