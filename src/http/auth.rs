@@ -61,8 +61,9 @@ impl FromRequestParts<AppState> for CurrentUser {
                 "sign in first: send the session cookie or an Authorization: Bearer token",
             ));
         };
-        let mut c = state.store.acquire().await?;
-        let session = sessions::find(&mut c, &token, state.clock.now())
+        let session = state
+            .store
+            .find_session(&token, state.clock.now())
             .await?
             // An API token is accepted only in the Authorization header: one placed in the
             // cookie would otherwise act without the CSRF check browser sessions have.

@@ -139,6 +139,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub struct Tx {
     inner: Transaction<'static, Any>,
     backend: Backend,
+    /// [`sessions::changes`] at `BEGIN`: when it moved, the commit counts once more.
+    changes: u64,
     // Dropped after `inner`, so the next writer's turn starts once this one has ended.
     _turn: Option<OwnedMutexGuard<()>>,
 }
@@ -153,7 +155,13 @@ impl Tx {
     }
 
     pub async fn commit(self) -> StoreResult<()> {
-        self.inner.commit().await.map_err(StoreError::from)
+        let done = self.inner.commit().await.map_err(StoreError::from);
+        // A session lookup that ran after this transaction's write but before its commit
+        // saw the old rows; counting again keeps what it cached from being used.
+        if sessions::changes() != self.changes {
+            sessions::changed();
+        }
+        done
     }
 
     /// Makes transactions that take the same `lock` run one after another, until commit.
@@ -177,6 +185,7 @@ pub struct Store {
     backend: Backend,
     /// SQLite's writers, in the order they asked (see [`Store::begin`]).
     writers: Arc<Mutex<()>>,
+    sessions: Arc<sessions::Cache>,
 }
 
 /// A pooled connection that holds SQLite's write turn: for single statements that write
@@ -256,6 +265,7 @@ impl Store {
             pool,
             backend,
             writers: Arc::new(Mutex::new(())),
+            sessions: Arc::default(),
         })
     }
 
@@ -289,6 +299,7 @@ impl Store {
     /// same file still meets the busy timeout).
     pub async fn begin(&self) -> StoreResult<Tx> {
         let turn = self.write_turn().await?;
+        let changes = sessions::changes();
         let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
@@ -296,8 +307,30 @@ impl Store {
         Ok(Tx {
             inner,
             backend: self.backend,
+            changes,
             _turn: turn,
         })
+    }
+
+    /// The live session for `token`, with its user ([`sessions::find`]); one found in the
+    /// last second is taken from memory unless a session, user or push subscription was
+    /// written here since (see [`sessions::Cache`]).
+    pub async fn find_session(
+        &self,
+        token: &str,
+        now: crate::domain::Timestamp,
+    ) -> StoreResult<Option<sessions::Session>> {
+        let key = sessions::hash_token(token);
+        if let Some(hit) = self.sessions.get(&key, now) {
+            return Ok(Some(hit));
+        }
+        let seen = sessions::changes();
+        let mut c = self.acquire().await?;
+        let found = sessions::find(&mut c, token, now).await?;
+        if let Some(session) = &found {
+            self.sessions.put(key, session.clone(), seen);
+        }
+        Ok(found)
     }
 
     /// A pooled connection for one writing statement, holding the write turn on SQLite.

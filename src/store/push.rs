@@ -50,6 +50,7 @@ pub async fn upsert(
     .bind(now.millis())
     .execute(&mut *c)
     .await?;
+    super::sessions::changed();
     Ok(())
 }
 
@@ -72,6 +73,7 @@ pub async fn remove(c: &mut Conn, user_id: i64, endpoint: &str) -> StoreResult<b
         .bind(endpoint)
         .execute(&mut *c)
         .await?;
+    super::sessions::changed();
     Ok(done.rows_affected() > 0)
 }
 
@@ -81,6 +83,7 @@ pub async fn forget(c: &mut Conn, id: i64) -> StoreResult<()> {
         .bind(id)
         .execute(&mut *c)
         .await?;
+    super::sessions::changed();
     Ok(())
 }
 

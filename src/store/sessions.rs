@@ -4,6 +4,10 @@
 use super::{users, Conn, StoreResult};
 use crate::domain::Timestamp;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// How a session was opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +44,70 @@ pub struct Session {
     pub id: i64,
     pub kind: SessionKind,
     pub csrf_token: Option<String>,
+    #[sqlx(rename = "session_expires_at")]
+    pub expires_at: Timestamp,
     #[sqlx(flatten)]
     pub user: users::User,
+}
+
+/// Counts the writes that can change what [`find`] returns (a session ended, a user's
+/// account or profile changed, a push subscription added or removed), in this process.
+/// Each such write counts once when its statement is done and, inside a transaction, once
+/// more when that commits (see [`super::Tx::commit`]).
+static CHANGES: AtomicU64 = AtomicU64::new(0);
+
+pub(super) fn changes() -> u64 {
+    CHANGES.load(Ordering::SeqCst)
+}
+
+/// Called after every write of the kind [`CHANGES`] counts.
+pub(super) fn changed() {
+    CHANGES.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Sessions found in the last second, by token hash, so that a client's burst of
+/// requests looks its token up once ([`super::Store::find_session`]). An entry is used
+/// only while no write of the kind [`CHANGES`] counts happened in this process since its
+/// lookup began, and while the session has not expired; another instance's sign-out or
+/// deactivation is seen within [`Cache::FRESH`].
+#[derive(Default)]
+pub(super) struct Cache {
+    entries: Mutex<HashMap<String, Cached>>,
+}
+
+struct Cached {
+    session: Session,
+    changes: u64,
+    at: Instant,
+}
+
+impl Cache {
+    pub(super) const FRESH: Duration = Duration::from_secs(1);
+    /// Past this many entries the cache starts again empty.
+    const ROOM: usize = 10_000;
+
+    pub(super) fn get(&self, key: &str, now: Timestamp) -> Option<Session> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        let hit = entries.get(key)?;
+        (hit.changes == changes() && hit.at.elapsed() < Self::FRESH && hit.session.expires_at > now)
+            .then(|| hit.session.clone())
+    }
+
+    /// Keeps `session`, looked up from the database after [`changes`] was `seen`.
+    pub(super) fn put(&self, key: String, session: Session, seen: u64) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= Self::ROOM {
+            entries.clear();
+        }
+        entries.insert(
+            key,
+            Cached {
+                session,
+                changes: seen,
+                at: Instant::now(),
+            },
+        );
+    }
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -79,7 +145,8 @@ pub async fn insert(c: &mut Conn, s: &NewSession<'_>) -> StoreResult<i64> {
 /// The live session for `token`, with its user.
 pub async fn find(c: &mut Conn, token: &str, now: Timestamp) -> StoreResult<Option<Session>> {
     let row = sqlx::query(&format!(
-        "SELECT s.id AS session_id, s.kind, s.csrf_token, {} FROM sessions s
+        "SELECT s.id AS session_id, s.kind, s.csrf_token, s.expires_at AS session_expires_at, {}
+         FROM sessions s
          JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL",
         users::COLUMNS
@@ -99,6 +166,7 @@ pub async fn delete(c: &mut Conn, id: i64) -> StoreResult<()> {
         .bind(id)
         .execute(&mut *c)
         .await?;
+    changed();
     Ok(())
 }
 
@@ -108,6 +176,7 @@ pub async fn delete_all_of(c: &mut Conn, user_id: i64) -> StoreResult<u64> {
         .bind(user_id)
         .execute(&mut *c)
         .await?;
+    changed();
     Ok(done.rows_affected())
 }
 
@@ -118,5 +187,6 @@ pub async fn delete_others_of(c: &mut Conn, user_id: i64, keep: i64) -> StoreRes
         .bind(keep)
         .execute(&mut *c)
         .await?;
+    changed();
     Ok(done.rows_affected())
 }

@@ -112,6 +112,7 @@ pub async fn set_whatsapp_opt_in(c: &mut Conn, id: i64, at: Option<Timestamp>) -
         .bind(id)
         .execute(&mut *c)
         .await?;
+    super::sessions::changed();
     Ok(())
 }
 
@@ -126,6 +127,7 @@ pub async fn set_password_hash(c: &mut Conn, id: i64, hash: &str) -> StoreResult
         .bind(id)
         .execute(&mut *c)
         .await?;
+    super::sessions::changed();
     Ok(())
 }
 
@@ -210,6 +212,7 @@ pub async fn update_profile(c: &mut Conn, id: i64, p: &ProfileChange) -> StoreRe
     .bind(p.email.as_ref().map(|e| e.as_str().to_owned()))
     .execute(&mut *c)
     .await?;
+    super::sessions::changed();
     Ok(())
 }
 
@@ -220,5 +223,6 @@ pub async fn set_deactivated(c: &mut Conn, id: i64, at: Option<Timestamp>) -> St
         .bind(id)
         .execute(&mut *c)
         .await?;
+    super::sessions::changed();
     Ok(())
 }

@@ -113,8 +113,9 @@ impl FromRequestParts<AppState> for Viewer {
             None => PageError::Redirect("/sign-in".into()),
         };
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_sign_in)?;
-        let mut c = state.store.acquire().await?;
-        let session = sessions::find(&mut c, &token, state.clock.now())
+        let session = state
+            .store
+            .find_session(&token, state.clock.now())
             .await?
             .filter(|s| s.kind == SessionKind::Browser)
             .ok_or_else(to_sign_in)?;
