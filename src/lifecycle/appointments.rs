@@ -1,6 +1,6 @@
 //! Booking and the transitions of an appointment.
 
-use super::{audited, optional_text, record, Lifecycle, LifecycleError, LifecycleResult};
+use super::{audit_entry, optional_text, record, Lifecycle, LifecycleError, LifecycleResult};
 use crate::domain::{clean_reason, AppointmentStatus, CancelledBy, Role, Transition, Urgency};
 use crate::notify::{Event, Parties};
 use crate::store::appointments::{self, Appointment, NewAppointment};
@@ -73,6 +73,7 @@ impl Lifecycle {
             slot,
             free,
             offered,
+            practitioner,
         } = slots::lock(tx.conn(), backend, slot_id)
             .await?
             .ok_or(LifecycleError::NotFound("slot"))?;
@@ -87,9 +88,6 @@ impl Lifecycle {
         if offered {
             self.respect_hold(tx, actor, slot.id, now).await?;
         }
-        let practitioner = users::get(tx.conn(), slot.practitioner_id)
-            .await?
-            .ok_or(LifecycleError::NotFound("practitioner"))?;
         let new = NewAppointment {
             slot: &slot,
             patient_id: actor.id,
@@ -108,16 +106,8 @@ impl Lifecycle {
             patient: actor,
             practitioner: &practitioner,
         };
-        record(tx, &Event::Booked(parties), &self.matrix, now).await?;
-        audited(
-            tx,
-            actor,
-            "appointment.booked",
-            Some(appointment.id),
-            None,
-            now,
-        )
-        .await?;
+        let audit = audit_entry(actor, "appointment.booked", appointment.id, None);
+        record(tx, &Event::Booked(parties), &self.matrix, audit, now).await?;
         Ok(appointment)
     }
 
@@ -175,17 +165,17 @@ impl Lifecycle {
         } else {
             Event::Declined(parties)
         };
-        record(&mut tx, &event, &self.matrix, now).await?;
-        self.replan_reminders(&mut tx, &parties, now).await?;
-        if next != AppointmentStatus::Confirmed {
-            self.slot_freed(&mut tx, current.slot_id, now).await?;
-        }
         let action = if next == AppointmentStatus::Confirmed {
             "appointment.accepted"
         } else {
             "appointment.declined"
         };
-        audited(&mut tx, actor, action, Some(updated.id), None, now).await?;
+        let audit = audit_entry(actor, action, updated.id, None);
+        record(&mut tx, &event, &self.matrix, audit, now).await?;
+        self.replan_reminders(&mut tx, &parties, now).await?;
+        if next != AppointmentStatus::Confirmed {
+            self.slot_freed(&mut tx, current.slot_id, now).await?;
+        }
         self.commit(tx).await?;
         tracing::info!(status = next.as_str(), "appointment decided");
         Ok(updated)
@@ -234,21 +224,13 @@ impl Lifecycle {
                 was_confirmed: current.status == AppointmentStatus::Confirmed,
             },
             &self.matrix,
+            audit_entry(actor, "appointment.cancelled", updated.id, None),
             now,
         )
         .await?;
         self.replan_reminders(&mut tx, &parties, now).await?;
         self.appointment_ended(&mut tx, updated.id, now).await?;
         self.slot_freed(&mut tx, current.slot_id, now).await?;
-        audited(
-            &mut tx,
-            actor,
-            "appointment.cancelled",
-            Some(updated.id),
-            None,
-            now,
-        )
-        .await?;
         self.commit(tx).await?;
         tracing::info!(cancelled_by = by.as_str(), "appointment cancelled");
         Ok(updated)
@@ -296,6 +278,7 @@ impl Lifecycle {
             slot,
             free,
             offered,
+            ..
         } = slots::lock(tx.conn(), backend, slot_id)
             .await?
             .filter(|l| l.slot.practitioner_id == current.practitioner_id)
@@ -334,18 +317,10 @@ impl Lifecycle {
             by,
             previous_start: current.starts_at,
         };
-        record(tx, &event, &self.matrix, now).await?;
-        self.replan_reminders(tx, &parties, now).await?;
         let target = Some(format!("slot {}", slot.id));
-        audited(
-            tx,
-            actor,
-            "appointment.rescheduled",
-            Some(updated.id),
-            target,
-            now,
-        )
-        .await?;
+        let audit = audit_entry(actor, "appointment.rescheduled", updated.id, target);
+        record(tx, &event, &self.matrix, audit, now).await?;
+        self.replan_reminders(tx, &parties, now).await?;
         self.slot_freed(tx, current.slot_id, now).await?;
         Ok(updated)
     }

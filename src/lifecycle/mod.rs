@@ -277,22 +277,39 @@ async fn audited(
     Ok(())
 }
 
-/// Writes the notifications an event causes, inside the caller's transaction.
+/// Writes the notifications an event causes, the webhook event integrators hear of it by
+/// and its audit entry, inside the caller's transaction.
 async fn record(
     tx: &mut Tx,
     event: &Event<'_>,
     matrix: &notify::Matrix,
+    audit: store::audit::NewEvent<'_>,
     now: crate::domain::Timestamp,
 ) -> LifecycleResult<usize> {
     let planned = notify::plan(event, matrix);
-    for n in &planned {
-        store::notifications::insert(tx.conn(), n, now).await?;
-    }
-    // Integrators hear of it in the same transaction.
-    if let Some((kind, data)) = notify::webhook_event(event) {
-        store::webhooks::enqueue(tx.conn(), kind, data, now).await?;
-    }
+    let writes = store::outbox::StepWrites {
+        notifications: &planned,
+        webhook: notify::webhook_event(event),
+        audit,
+    };
+    store::outbox::write(tx.conn(), writes, now).await?;
     Ok(planned.len())
+}
+
+/// The audit entry of `actor` doing `action` to an appointment.
+fn audit_entry<'a>(
+    actor: &crate::store::users::User,
+    action: &'a str,
+    appointment_id: i64,
+    target: Option<String>,
+) -> store::audit::NewEvent<'a> {
+    store::audit::NewEvent {
+        actor_id: Some(actor.id),
+        action,
+        appointment_id: Some(appointment_id),
+        target,
+        ..Default::default()
+    }
 }
 
 /// A free-text reason or note that may be absent; blank counts as absent.

@@ -449,6 +449,7 @@ impl Lifecycle {
             slot,
             free,
             offered,
+            practitioner,
         }) = slots::lock(tx.conn(), backend, slot_id).await?
         else {
             return Ok(None);
@@ -467,9 +468,6 @@ impl Lifecycle {
         }
         let offered = waitlist::offered_patients(tx.conn(), slot.id).await?;
         let holding = waitlist::patients_holding(tx.conn()).await?;
-        let Some(practitioner) = users::get(tx.conn(), slot.practitioner_id).await? else {
-            return Ok(None);
-        };
         for e in entries {
             if offered.contains(&e.patient_id) || holding.contains(&e.patient_id) {
                 continue;
@@ -510,7 +508,6 @@ impl Lifecycle {
                 practitioner: &practitioner,
                 moves_from,
             };
-            record(tx, &event, &self.matrix, now).await?;
             let audit = audit::NewEvent {
                 action: "waitlist.offered",
                 subject_user_id: Some(patient.id),
@@ -518,7 +515,7 @@ impl Lifecycle {
                 target: Some(format!("offer {} slot {}", offer.id, slot.id)),
                 ..Default::default()
             };
-            audit::append(tx.conn(), &audit, now).await?;
+            record(tx, &event, &self.matrix, audit, now).await?;
             tracing::info!(
                 offer_id = offer.id,
                 slot_id = slot.id,

@@ -21,26 +21,46 @@ pub struct NewEvent<'a> {
 /// Appends an event; the source address and request id come from the request being
 /// handled, when there is one.
 pub async fn append(c: &mut Conn, e: &NewEvent<'_>, now: Timestamp) -> StoreResult<()> {
+    bind(sqlx::query(&insert(0)), e, now)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// How many parameters [`bind`] gives an event.
+pub(super) const PARAMS: usize = 8;
+
+/// The statement that appends an event, on parameters `after + 1 ..`.
+pub(super) fn insert(after: usize) -> String {
+    let values: Vec<String> = (1..=PARAMS).map(|i| format!("${}", after + i)).collect();
+    format!(
+        "INSERT INTO audit_events (at, actor_id, action, subject_user_id, appointment_id, target, source_ip, request_id)
+         VALUES ({})",
+        values.join(", ")
+    )
+}
+
+/// Binds an event's [`PARAMS`] parameters for [`insert`], with the source address and
+/// request id of the request being handled, when there is one.
+pub(super) fn bind<'q>(
+    query: super::Query<'q>,
+    e: &NewEvent<'_>,
+    now: Timestamp,
+) -> super::Query<'q> {
     let mut e = e.clone();
     if let Some(r) = crate::telemetry::current_request() {
         e.source_ip.get_or_insert(r.source_ip);
         e.request_id.get_or_insert(r.request_id);
     }
-    sqlx::query(
-        "INSERT INTO audit_events (at, actor_id, action, subject_user_id, appointment_id, target, source_ip, request_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(now.millis())
-    .bind(e.actor_id)
-    .bind(e.action)
-    .bind(e.subject_user_id)
-    .bind(e.appointment_id)
-    .bind(e.target.clone())
-    .bind(e.source_ip.clone())
-    .bind(e.request_id.clone())
-    .execute(&mut *c)
-    .await?;
-    Ok(())
+    query
+        .bind(now.millis())
+        .bind(e.actor_id)
+        .bind(e.action.to_owned())
+        .bind(e.subject_user_id)
+        .bind(e.appointment_id)
+        .bind(e.target)
+        .bind(e.source_ip)
+        .bind(e.request_id)
 }
 
 /// A recorded event.

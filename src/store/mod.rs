@@ -11,6 +11,7 @@ pub mod follows;
 pub mod installation;
 pub mod notices;
 pub mod notifications;
+pub mod outbox;
 pub mod password_resets;
 pub mod preferences;
 pub mod push;
@@ -134,6 +135,9 @@ impl From<crate::domain::ParseError> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A statement with its parameters being bound.
+pub(crate) type Query<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
 
 /// A write transaction and the engine it runs on.
 pub struct Tx {

@@ -1,6 +1,6 @@
 //! In-app notification records and the delivery jobs written with them.
 
-use super::{Conn, StoreResult};
+use super::{Conn, Query, StoreResult};
 use crate::domain::payload::Payload;
 use crate::domain::{Channel, NotificationKind, Severity, Timestamp};
 use serde::Serialize;
@@ -91,16 +91,96 @@ pub async fn insert_not_in_inbox(
     insert_shown(c, n, now, false).await
 }
 
-async fn insert_shown(
+/// Writes several notifications and their jobs, as [`insert`] each; on PostgreSQL all in
+/// one statement. Returns their ids in order.
+pub async fn insert_all(
     c: &mut Conn,
+    ns: &[NewNotification],
+    now: Timestamp,
+) -> StoreResult<Vec<i64>> {
+    if c.backend_name() != "PostgreSQL" {
+        let mut ids = Vec::with_capacity(ns.len());
+        for n in ns {
+            ids.push(insert_shown(c, n, now, true).await?);
+        }
+        return Ok(ids);
+    }
+    if ns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = together(ns.len());
+    let mut query = sqlx::query(&sql);
+    for n in ns {
+        query = bind(query, n, now, true, true)?;
+    }
+    let rows = query.fetch_all(&mut *c).await?;
+    let mut found = vec![None; ns.len()];
+    for row in &rows {
+        let k = super::col::<i64>(row, "k")? as usize;
+        if let Some(slot) = found.get_mut(k) {
+            *slot = Some(super::col::<i64>(row, "id")?);
+        }
+    }
+    found
+        .into_iter()
+        .map(|id| id.ok_or_else(|| super::StoreError::Corrupt("a notification not written".into())))
+        .collect()
+}
+
+/// The columns a notification is written with, as bound by [`bind`].
+const INSERT_INTO: &str = "INSERT INTO notifications (recipient_id, kind, severity, link, data,
+     appointment_id, appointment_version, created_at, visible_from, reminder_offset_s,
+     in_app, delivered_at)";
+
+/// How many parameters [`bind`] gives one notification.
+pub(super) const PARAMS: usize = 14;
+
+/// One statement writing `count` notifications and their jobs ([`ctes`] from the first
+/// parameter): PostgreSQL only. It returns each notification's `id` with its `k`.
+fn together(count: usize) -> String {
+    format!("WITH {} SELECT id, k FROM n", ctes(count, 0).join(", "))
+}
+
+/// The `WITH` parts that write `count` notifications (`n0`, `n1`, …, the `k`-th on
+/// parameters `after + k * PARAMS + 1 ..`, as [`bind`] gives them), listed in `n` with
+/// their `k`, and their jobs, job ids in the notifications' order, then each channel's.
+pub(super) fn ctes(count: usize, after: usize) -> Vec<String> {
+    let mut parts = Vec::with_capacity(count + 2);
+    let mut written = Vec::with_capacity(count);
+    for k in 0..count {
+        let p = |i: usize| format!("${}", after + k * PARAMS + i);
+        let values: Vec<String> = (1..=12).map(p).collect();
+        parts.push(format!(
+            "n{k} AS ({INSERT_INTO} VALUES ({}) RETURNING id)",
+            values.join(", ")
+        ));
+        written.push(format!(
+            "SELECT id, {k} AS k, {due} AS due, {at} AS at, {channels} AS channels FROM n{k}",
+            due = p(13),
+            at = p(8),
+            channels = p(14),
+        ));
+    }
+    parts.push(format!("n AS ({})", written.join(" UNION ALL ")));
+    parts.push(
+        "jobs AS (INSERT INTO delivery_jobs (notification_id, channel, state, due_at, created_at, updated_at)
+             SELECT n.id, ch.channel, 'pending', n.due, n.at, n.at
+             FROM n, unnest(string_to_array(n.channels, ',')) WITH ORDINALITY AS ch (channel, o)
+             ORDER BY n.k, ch.o)"
+            .to_owned(),
+    );
+    parts
+}
+
+/// Binds a notification's twelve columns, then `with_jobs` when its jobs fall due and
+/// their channels (comma-separated, in-app left out): [`PARAMS`] in all.
+pub(super) fn bind<'q>(
+    query: Query<'q>,
     n: &NewNotification,
     now: Timestamp,
     in_inbox: bool,
-) -> StoreResult<i64> {
-    const INSERT: &str = "INSERT INTO notifications (recipient_id, kind, severity, link, data,
-             appointment_id, appointment_version, created_at, visible_from, reminder_offset_s,
-             in_app, delivered_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id";
+    with_jobs: bool,
+) -> StoreResult<Query<'q>> {
     let due = n.jobs_due.or(n.visible_from).unwrap_or(now);
     let channels: Vec<&str> = n
         .channels
@@ -108,22 +188,7 @@ async fn insert_shown(
         .filter(|ch| **ch != Channel::InApp)
         .map(|ch| ch.as_str())
         .collect();
-    // On PostgreSQL the record and its delivery jobs go in one statement (one round trip
-    // instead of one per job); SQLite, in the process, takes no writing `WITH`.
-    let together = c.backend_name() == "PostgreSQL" && !channels.is_empty();
-    let sql = if together {
-        format!(
-            "WITH n AS ({INSERT}),
-             jobs AS (INSERT INTO delivery_jobs (notification_id, channel, state, due_at, created_at, updated_at)
-                 SELECT n.id, ch.channel, 'pending', $13, $8, $8
-                 FROM n, unnest(string_to_array($14, ',')) WITH ORDINALITY AS ch (channel, k)
-                 ORDER BY ch.k)
-             SELECT id FROM n"
-        )
-    } else {
-        INSERT.to_owned()
-    };
-    let mut query = sqlx::query_scalar(&sql)
+    let query = query
         .bind(n.recipient_id)
         .bind(n.kind.as_str())
         .bind(n.severity.as_str())
@@ -139,14 +204,37 @@ async fn insert_shown(
         .bind(n.reminder_offset.map(|o| o.as_secs() as i64))
         .bind(i64::from(in_inbox))
         .bind((!in_inbox).then_some(now.millis()));
-    if together {
-        query = query.bind(due.millis()).bind(channels.join(","));
+    Ok(if with_jobs {
+        query.bind(due.millis()).bind(channels.join(","))
+    } else {
+        query
+    })
+}
+
+async fn insert_shown(
+    c: &mut Conn,
+    n: &NewNotification,
+    now: Timestamp,
+    in_inbox: bool,
+) -> StoreResult<i64> {
+    // On PostgreSQL the record and its delivery jobs go in one statement (one round trip
+    // instead of one per job); SQLite, in the process, takes no writing `WITH`.
+    if c.backend_name() == "PostgreSQL" {
+        let sql = together(1);
+        let row = bind(sqlx::query(&sql), n, now, in_inbox, true)?
+            .fetch_one(&mut *c)
+            .await?;
+        return super::col::<i64>(&row, "id");
     }
-    let id: i64 = query.fetch_one(&mut *c).await?;
-    if !together {
-        for channel in n.channels.iter().filter(|ch| **ch != Channel::InApp) {
-            super::deliveries::insert_pending(c, id, *channel, due, now).await?;
-        }
+    let values: Vec<String> = (1..=12).map(|i| format!("${i}")).collect();
+    let sql = format!("{INSERT_INTO} VALUES ({}) RETURNING id", values.join(", "));
+    let row = bind(sqlx::query(&sql), n, now, in_inbox, false)?
+        .fetch_one(&mut *c)
+        .await?;
+    let id = super::col::<i64>(&row, "id")?;
+    let due = n.jobs_due.or(n.visible_from).unwrap_or(now);
+    for channel in n.channels.iter().filter(|ch| **ch != Channel::InApp) {
+        super::deliveries::insert_pending(c, id, *channel, due, now).await?;
     }
     Ok(id)
 }

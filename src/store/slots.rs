@@ -111,10 +111,13 @@ pub struct Locked {
     pub free: bool,
     /// A waitlist offer of it is open (its hold may have run out since).
     pub offered: bool,
+    /// Whose slot it is.
+    pub practitioner: super::users::User,
 }
 
 /// The slot, locked until the transaction ends on PostgreSQL, with whether it is free and
-/// offered. Both are read by a statement of their own after the lock is held: on
+/// offered, and its practitioner. These are read by a statement of their own after the
+/// lock is held: on
 /// PostgreSQL a statement sees what was committed when it began, so one that waited for
 /// the lock could miss the booking or offer of the transaction it waited for.
 pub async fn lock(c: &mut Conn, backend: Backend, id: i64) -> StoreResult<Option<Locked>> {
@@ -127,18 +130,25 @@ pub async fn lock(c: &mut Conn, backend: Backend, id: i64) -> StoreResult<Option
     .await?;
     let Some(row) = row else { return Ok(None) };
     let slot = from_row(&row)?;
-    let (busy, offered): (i64, i64) = sqlx::query_as(
+    let row = sqlx::query(&format!(
         "SELECT (SELECT COUNT(*) FROM appointments
-                 WHERE slot_id = $1 AND status IN ('requested', 'confirmed')),
-                (SELECT COUNT(*) FROM offers WHERE slot_id = $1 AND state = 'open')",
-    )
+                 WHERE slot_id = $1 AND status IN ('requested', 'confirmed')) AS busy,
+                (SELECT COUNT(*) FROM offers WHERE slot_id = $1 AND state = 'open') AS offered,
+                {}
+         FROM users u WHERE u.id = $2",
+        super::users::COLUMNS
+    ))
     .bind(id)
-    .fetch_one(&mut *c)
+    .bind(slot.practitioner_id)
+    .fetch_optional(&mut *c)
     .await?;
+    // The practitioner is always there: slots reference their user.
+    let Some(row) = row else { return Ok(None) };
     Ok(Some(Locked {
+        free: col::<i64>(&row, "busy")? == 0,
+        offered: col::<i64>(&row, "offered")? > 0,
+        practitioner: super::users::from_row(&row)?,
         slot,
-        free: busy == 0,
-        offered: offered > 0,
     }))
 }
 

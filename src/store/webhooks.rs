@@ -252,36 +252,23 @@ pub async fn enqueue(
     data: serde_json::Value,
     now: Timestamp,
 ) -> StoreResult<u64> {
-    let payload = |data| {
-        serde_json::json!({
-            "type": event_type,
-            "timestamp": now.to_string(),
-            "data": data,
-        })
-        .to_string()
-    };
     // On PostgreSQL the look, the message and its jobs are one statement (every booking
     // asks, and most clinics have no endpoint); SQLite, in the process, takes no writing
     // `WITH`.
     if c.backend_name() == "PostgreSQL" {
-        let jobs = sqlx::query(&format!(
-            "WITH m AS (INSERT INTO webhook_messages (event_type, payload, created_at)
-                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE {WANTS})
-                 RETURNING id)
-             INSERT INTO delivery_jobs (webhook_message_id, endpoint_id, channel, state, due_at, created_at, updated_at)
-             SELECT m.id, e.id, 'webhook', 'pending', $3, $3, $3 FROM m, webhook_endpoints e WHERE {WANTS}"
-        ))
-        .bind(event_type)
-        .bind(payload(data))
-        .bind(now.millis())
-        .execute(&mut *c)
-        .await?;
-        return Ok(jobs.rows_affected());
+        let sql = format!(
+            "WITH {} SELECT COUNT(*) AS jobs FROM wj",
+            ctes(0).join(", ")
+        );
+        let row = bind(sqlx::query(&sql), event_type, data, now)
+            .fetch_one(&mut *c)
+            .await?;
+        return Ok(super::col::<i64>(&row, "jobs")? as u64);
     }
     if !wanted(c, event_type).await? {
         return Ok(0);
     }
-    let payload = payload(data);
+    let payload = payload(event_type, data, now);
     let message: i64 = sqlx::query_scalar(
         "INSERT INTO webhook_messages (event_type, payload, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
@@ -300,6 +287,57 @@ pub async fn enqueue(
     .execute(&mut *c)
     .await?;
     Ok(jobs.rows_affected())
+}
+
+/// The message every endpoint of an event receives.
+fn payload(event_type: &str, data: serde_json::Value, now: Timestamp) -> String {
+    serde_json::json!({
+        "type": event_type,
+        "timestamp": now.to_string(),
+        "data": data,
+    })
+    .to_string()
+}
+
+/// How many parameters [`bind`] gives an event.
+pub(super) const PARAMS: usize = 3;
+
+/// The `WITH` parts that write an event's message, if an endpoint wants it (`wm`), and
+/// its jobs (`wj`, returning their ids), on parameters `after + 1 ..`: PostgreSQL only.
+pub(super) fn ctes(after: usize) -> Vec<String> {
+    let p = |i: usize| format!("${}", after + i);
+    let wants = WANTS.replace("$1", &p(1));
+    vec![
+        format!(
+            "wm AS (INSERT INTO webhook_messages (event_type, payload, created_at)
+                 SELECT {kind}, {payload}, {at}
+                 WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE {wants})
+                 RETURNING id)",
+            kind = p(1),
+            payload = p(2),
+            at = p(3),
+        ),
+        format!(
+            "wj AS (INSERT INTO delivery_jobs (webhook_message_id, endpoint_id, channel, state, due_at, created_at, updated_at)
+                 SELECT wm.id, e.id, 'webhook', 'pending', {at}, {at}, {at}
+                 FROM wm, webhook_endpoints e WHERE {wants}
+                 RETURNING id)",
+            at = p(3),
+        ),
+    ]
+}
+
+/// Binds an event's [`PARAMS`] parameters for [`ctes`].
+pub(super) fn bind<'q>(
+    query: super::Query<'q>,
+    event_type: &str,
+    data: serde_json::Value,
+    now: Timestamp,
+) -> super::Query<'q> {
+    query
+        .bind(event_type.to_owned())
+        .bind(payload(event_type, data, now))
+        .bind(now.millis())
 }
 
 /// A delivery to the endpoint succeeded: it is no longer failing.
