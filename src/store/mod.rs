@@ -330,7 +330,7 @@ impl Store {
         }
         let seen = sessions::changes();
         let mut c = self.acquire().await?;
-        let found = sessions::find(&mut c, token, now).await?;
+        let found = sessions::find(&mut c, &key, now).await?;
         if let Some(session) = &found {
             self.sessions.put(key, session.clone(), seen);
         }

@@ -91,42 +91,6 @@ pub async fn insert_not_in_inbox(
     insert_shown(c, n, now, false).await
 }
 
-/// Writes several notifications and their jobs, as [`insert`] each; on PostgreSQL all in
-/// one statement. Returns their ids in order.
-pub async fn insert_all(
-    c: &mut Conn,
-    ns: &[NewNotification],
-    now: Timestamp,
-) -> StoreResult<Vec<i64>> {
-    if c.backend_name() != "PostgreSQL" {
-        let mut ids = Vec::with_capacity(ns.len());
-        for n in ns {
-            ids.push(insert_shown(c, n, now, true).await?);
-        }
-        return Ok(ids);
-    }
-    if ns.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = together(ns.len());
-    let mut query = sqlx::query(&sql);
-    for n in ns {
-        query = bind(query, n, now, true, true)?;
-    }
-    let rows = query.fetch_all(&mut *c).await?;
-    let mut found = vec![None; ns.len()];
-    for row in &rows {
-        let k = super::col::<i64>(row, "k")? as usize;
-        if let Some(slot) = found.get_mut(k) {
-            *slot = Some(super::col::<i64>(row, "id")?);
-        }
-    }
-    found
-        .into_iter()
-        .map(|id| id.ok_or_else(|| super::StoreError::Corrupt("a notification not written".into())))
-        .collect()
-}
-
 /// The columns a notification is written with, as bound by [`bind`].
 const INSERT_INTO: &str = "INSERT INTO notifications (recipient_id, kind, severity, link, data,
      appointment_id, appointment_version, created_at, visible_from, reminder_offset_s,
@@ -135,10 +99,10 @@ const INSERT_INTO: &str = "INSERT INTO notifications (recipient_id, kind, severi
 /// How many parameters [`bind`] gives one notification.
 pub(super) const PARAMS: usize = 14;
 
-/// One statement writing `count` notifications and their jobs ([`ctes`] from the first
-/// parameter): PostgreSQL only. It returns each notification's `id` with its `k`.
-fn together(count: usize) -> String {
-    format!("WITH {} SELECT id, k FROM n", ctes(count, 0).join(", "))
+/// One statement writing a notification and its jobs ([`ctes`] from the first
+/// parameter), returning its `id`: PostgreSQL only.
+fn together() -> String {
+    format!("WITH {} SELECT id FROM n", ctes(1, 0).join(", "))
 }
 
 /// The `WITH` parts that write `count` notifications (`n0`, `n1`, …, the `k`-th on
@@ -220,7 +184,7 @@ async fn insert_shown(
     // On PostgreSQL the record and its delivery jobs go in one statement (one round trip
     // instead of one per job); SQLite, in the process, takes no writing `WITH`.
     if c.backend_name() == "PostgreSQL" {
-        let sql = together(1);
+        let sql = together();
         let row = bind(sqlx::query(&sql), n, now, in_inbox, true)?
             .fetch_one(&mut *c)
             .await?;

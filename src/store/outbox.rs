@@ -18,7 +18,9 @@ pub struct StepWrites<'a> {
 /// Writes them inside the caller's transaction.
 pub async fn write(c: &mut Conn, w: StepWrites<'_>, now: Timestamp) -> StoreResult<()> {
     if c.backend_name() != "PostgreSQL" {
-        notifications::insert_all(c, w.notifications, now).await?;
+        for n in w.notifications {
+            notifications::insert(c, n, now).await?;
+        }
         if let Some((kind, data)) = w.webhook {
             webhooks::enqueue(c, kind, data, now).await?;
         }

@@ -142,8 +142,8 @@ pub async fn insert(c: &mut Conn, s: &NewSession<'_>) -> StoreResult<i64> {
     Ok(id)
 }
 
-/// The live session for `token`, with its user.
-pub async fn find(c: &mut Conn, token: &str, now: Timestamp) -> StoreResult<Option<Session>> {
+/// The live session whose token hashes to `token_hash` ([`hash_token`]), with its user.
+pub async fn find(c: &mut Conn, token_hash: &str, now: Timestamp) -> StoreResult<Option<Session>> {
     let row = sqlx::query(&format!(
         "SELECT s.id AS session_id, s.kind, s.csrf_token, s.expires_at AS session_expires_at, {}
          FROM sessions s
@@ -151,7 +151,7 @@ pub async fn find(c: &mut Conn, token: &str, now: Timestamp) -> StoreResult<Opti
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deactivated_at IS NULL",
         users::COLUMNS
     ))
-    .bind(hash_token(token))
+    .bind(token_hash)
     .bind(now.millis())
     .fetch_optional(&mut *c)
     .await?;

@@ -358,6 +358,30 @@ async fn the_live_stream_skips_nothing_when_commits_come_out_of_order() {
     assert_eq!(seen.len(), 40, "all 40 requests reached the live client");
 }
 
+/// Polls the count `sql` gives (with `$1` bound to `arg`, if any) until it is 0, failing
+/// with `what` if it is not by `within`; returns how long it took.
+async fn zero_within(
+    admin: &mut sqlx::PgConnection,
+    sql: &str,
+    arg: Option<&str>,
+    within: Duration,
+    what: &str,
+) -> Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let mut query = sqlx::query_scalar::<_, i64>(sql);
+        if let Some(arg) = arg {
+            query = query.bind(arg);
+        }
+        let n = query.fetch_one(&mut *admin).await.unwrap();
+        if n == 0 {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < within, "{n} {what} after {within:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Clients that hang up mid-request never leave a session idle in a transaction holding
 /// locks, and delivery goes on without a pause (PostgreSQL).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -418,48 +442,27 @@ async fn clients_hanging_up_mid_request_never_stall_delivery() {
         .unwrap();
     // Requests the server was still finishing end within seconds; a transaction left
     // open by a dropped request would stay idle until the server's 30 s timeout.
-    let settled = std::time::Instant::now();
-    loop {
-        let idle: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM pg_stat_activity
-             WHERE datname = $1 AND state = 'idle in transaction'",
-        )
-        .bind(&db)
-        .fetch_one(&mut admin)
-        .await
-        .unwrap();
-        if idle == 0 {
-            break;
-        }
-        assert!(
-            settled.elapsed() < Duration::from_secs(10),
-            "{idle} sessions left idle in a transaction"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let settled = zero_within(
+        &mut admin,
+        "SELECT COUNT(*) FROM pg_stat_activity
+         WHERE datname = $1 AND state = 'idle in transaction'",
+        Some(&db),
+        Duration::from_secs(10),
+        "sessions left idle in a transaction",
+    )
+    .await;
     // The load's own messages all go out (none is held by a lock a hung-up request kept),
     // however many of its bookings got through before their clients gave up.
-    let drained = std::time::Instant::now();
-    loop {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM delivery_jobs WHERE state IN ('pending', 'sending')",
-        )
-        .fetch_one(&mut admin)
-        .await
-        .unwrap();
-        if n == 0 {
-            break;
-        }
-        assert!(
-            drained.elapsed() < Duration::from_secs(20),
-            "{n} jobs of the hung-up load still queued after 20 s"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let drained = zero_within(
+        &mut admin,
+        "SELECT COUNT(*) FROM delivery_jobs WHERE state IN ('pending', 'sending')",
+        None,
+        Duration::from_secs(20),
+        "jobs of the hung-up load still queued",
+    )
+    .await;
     println!(
-        "no idle transaction {:?} after the last client; the load's messages sent {:?} later",
-        settled.elapsed(),
-        drained.elapsed()
+        "no idle transaction {settled:?} after the last client; the load's messages sent {drained:?} later"
     );
 
     // A booking now is delivered within the poll interval plus a send.
